@@ -1,0 +1,52 @@
+"""FastAPI dependencies shared by the routers: the core context and the calling principal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Request
+
+from connector.api.problems import Problem
+from connector.auth import ANONYMOUS, InvalidCredentials, Principal
+from connector.context import Context
+
+
+def get_context(request: Request) -> Context:
+    return request.app.state.ctx
+
+
+def _credential(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.headers.get("x-api-key") or None
+
+
+def current_principal(request: Request) -> Principal:
+    """The caller: anonymous without credentials; 401 for a credential no resolver accepts."""
+    token = _credential(request)
+    if token is None:
+        return ANONYMOUS
+    for resolver in request.app.state.resolvers:
+        try:
+            principal = resolver.resolve(token)
+        except InvalidCredentials as exc:
+            raise Problem(401, "Unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
+        if principal is not None:
+            request.state.principal = principal
+            return principal
+    raise Problem(401, "Unauthorized", "credential not recognised", headers={"WWW-Authenticate": "Bearer"})
+
+
+def require_role(role: str) -> Callable[[Request], Principal]:
+    """Dependency factory: 401 without credentials, 403 when the caller lacks ``role``."""
+
+    def dependency(request: Request) -> Principal:
+        principal = current_principal(request)
+        if principal.anonymous:
+            raise Problem(401, "Unauthorized", f"the {role} role is required", headers={"WWW-Authenticate": "Bearer"})
+        if not principal.has_role(role):
+            raise Problem(403, "Forbidden", f"the {role} role is required")
+        return principal
+
+    return dependency

@@ -1,0 +1,1 @@
+"""One router per capability; ``connector.api.app`` includes them."""

@@ -1,0 +1,95 @@
+"""``skills-connector``: the command-line entry point and its subcommands."""
+
+from __future__ import annotations
+
+import secrets
+
+import typer
+
+from connector import __version__
+from connector.auth import ROLES, hash_key
+from connector.auth.resolvers import API_KEY_PREFIX
+from connector.cli import store
+from connector.cli.common import EXIT_USAGE, core_context, fail
+from connector.cli.progress import RichProgress, console
+from connector.context import Context
+from connector.logs import configure_logging
+from connector.pipeline import demo_stages, run_pipeline
+
+app = typer.Typer(
+    help="GEN skills dataspace connector: vocabularies, mapping jobs, validation, SPARQL and DSP.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(store.app, name="store")
+
+
+def _print_urls(ctx: Context) -> None:
+    base = ctx.settings.base_url
+    console.print(
+        f"\n[bold]Connector serving on {base}[/bold]\n"
+        f"  console  {base}/\n"
+        f"  SPARQL   {base}/sparql\n"
+        f"  API docs {base}/docs\n"
+        f"  DSP      {base}/.well-known/dspace-version\n"
+        f"  health   {base}/health/ready\n",
+        highlight=False,
+    )
+
+
+def _serve(ctx: Context) -> None:
+    import uvicorn
+
+    from connector.api.app import create_app
+
+    configure_logging(ctx.settings.log_level, ctx.settings.log_format)
+    _print_urls(ctx)
+    uvicorn.run(create_app(ctx), host=ctx.settings.host, port=ctx.settings.port, log_config=None, access_log=False)
+
+
+@app.command()
+def serve() -> None:
+    """Start the HTTP app (SPARQL, DSP, validation, admin) with uvicorn."""
+    with core_context() as ctx:
+        _serve(ctx)
+
+
+@app.command()
+def demo() -> None:
+    """Run the pipeline on the bundled data (skipping unchanged stages), then serve."""
+    with core_context() as ctx:
+        report = run_pipeline(ctx, demo_stages(), RichProgress())
+        for outcome in report.outcomes:
+            state = "unchanged" if outcome.skipped else outcome.summary
+            console.print(f"  {outcome.name:<12} {outcome.triples:>12,} triples  {state}", highlight=False)
+        console.print(f"[green]pipeline:[/green] {report.summary}", highlight=False)
+        _serve(ctx)
+
+
+auth_app = typer.Typer(help="Credentials.", no_args_is_help=True)
+app.add_typer(auth_app, name="auth")
+
+
+@auth_app.command("new-key")
+def new_key(
+    label: str = typer.Argument(..., help="Who the key is for."),
+    roles: list[str] = typer.Option(..., "--role", help=f"Role(s): {', '.join(ROLES)}."),
+) -> None:
+    """Make an API key: prints the secret once and the entry to add to CONNECTOR_API_KEYS."""
+    bad = [r for r in roles if r not in ROLES]
+    if bad or ":" in label:
+        raise fail(f"unknown role(s) {bad} (known: {', '.join(ROLES)}) or ':' in label", EXIT_USAGE)
+    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    typer.echo(f"key (give it to {label}, it is not stored): {secret}")
+    typer.echo(f"entry for CONNECTOR_API_KEYS: {label}:{'+'.join(roles)}:{hash_key(secret)}")
+
+
+@app.command()
+def version() -> None:
+    """Print the connector version."""
+    typer.echo(__version__)
+
+
+def run() -> None:
+    """Console-script entry point: usage errors exit 2, failures 1, never a traceback for expected errors."""
+    app()

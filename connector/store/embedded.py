@@ -1,0 +1,179 @@
+"""Embedded store: a pyoxigraph ``Store`` on disk (RocksDB), in this process."""
+
+from __future__ import annotations
+
+import gzip
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from connector.store.base import (
+    STAGING_PREFIX,
+    GraphStore,
+    QueryKind,
+    QueryResult,
+    QuerySyntaxError,
+    RdfSource,
+    RdfSyntaxError,
+    StoreUnavailable,
+)
+from connector.store.formats import media_type_for_path, rdf_format, results_format
+
+
+class EmbeddedStore(GraphStore):
+    """pyoxigraph on disk. One process owns the directory (RocksDB lock); open it with :meth:`open`."""
+
+    def __init__(self, store: ox.Store, path: Path | None) -> None:
+        self._store = store
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | None) -> EmbeddedStore:
+        """Open (creating if needed) the store at ``path``; ``None`` gives an in-memory store for tests."""
+        if path is None:
+            return cls(ox.Store(), None)
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            store = ox.Store(str(path))
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot open the embedded store at {path}: {exc}") from exc
+        self = cls(store, path)
+        self._drop_stale_staging()
+        return self
+
+    @property
+    def raw(self) -> ox.Store:
+        """The underlying pyoxigraph store, for engine-specific fast paths (SPARQL endpoint, validation)."""
+        return self._store
+
+    def ping(self) -> None:
+        try:
+            self._store.query("ASK {}")
+        except OSError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def close(self) -> None:
+        self._store.flush()
+
+    # -- graphs ------------------------------------------------------------------------------------------------
+    def graphs(self) -> list[str]:
+        return sorted(
+            g.value
+            for g in self._store.named_graphs()
+            if isinstance(g, ox.NamedNode) and not g.value.startswith(STAGING_PREFIX) and self._non_empty(g)
+        )
+
+    def _non_empty(self, graph: ox.NamedNode) -> bool:
+        return next(iter(self._store.quads_for_pattern(None, None, None, graph)), None) is not None
+
+    def count(self, graph: str | None = None) -> int:
+        if graph is None:
+            query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+            return int(next(iter(self._store.query(query)))["n"].value)
+        query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        solutions = self._store.query(query, default_graph=[ox.NamedNode(graph)])
+        return int(next(iter(solutions))["n"].value)
+
+    def replace_graph(self, graph: str, source: RdfSource, media_type: str | None = None) -> int:
+        staging = ox.NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
+        try:
+            self._load(staging, source, media_type)
+            # One update request is one transaction: readers see the old graph or the new one.
+            self._store.update(f"DROP SILENT GRAPH <{graph}> ; MOVE SILENT GRAPH <{staging.value}> TO GRAPH <{graph}>")
+        finally:
+            if self._store.contains_named_graph(staging):
+                self._store.remove_graph(staging)
+        return self.count(graph)
+
+    def add_to_graph(self, graph: str, source: RdfSource, media_type: str | None = None) -> int:
+        self._load(ox.NamedNode(graph), source, media_type)
+        return self.count(graph)
+
+    def drop_graph(self, graph: str) -> None:
+        self._store.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def export(self, graph: str | None, media_type: str = "application/n-triples") -> Iterator[bytes]:
+        fmt = rdf_format(media_type)
+        from_graph = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        yield self._store.dump(format=fmt, from_graph=from_graph)
+
+    def _load(self, target: ox.NamedNode, source: RdfSource, media_type: str | None) -> None:
+        try:
+            if isinstance(source, Path):
+                fmt = rdf_format(media_type or media_type_for_path(source))
+                with _open_maybe_gzip(source) as fh:
+                    self._store.bulk_load(fh, fmt, to_graph=target)
+            elif isinstance(source, bytes | bytearray):
+                if media_type is None:
+                    raise ValueError("media_type is required when loading bytes")
+                self._store.bulk_load(bytes(source), rdf_format(media_type), to_graph=target)
+            else:
+                self._store.bulk_extend(_as_quads(source, target))
+        except SyntaxError as exc:
+            raise RdfSyntaxError(str(exc)) from exc
+
+    def _drop_stale_staging(self) -> None:
+        """A process killed while loading leaves its staging graph behind; nobody else can be using it."""
+        for g in list(self._store.named_graphs()):
+            if isinstance(g, ox.NamedNode) and g.value.startswith(STAGING_PREFIX):
+                self._store.remove_graph(g)
+
+    # -- SPARQL ------------------------------------------------------------------------------------------------
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        union_default_graph: bool = False,
+        result_media_type: str | None = None,
+        timeout_s: float | None = None,
+    ) -> QueryResult:
+        kwargs: dict[str, object] = {}
+        if default_graphs is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        elif union_default_graph and named_graphs is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in named_graphs]
+        elif union_default_graph:
+            kwargs["use_default_graph_as_union"] = True
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        try:
+            results = self._store.query(sparql, **kwargs)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        return _serialise(results, result_media_type)
+
+    def update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+
+
+def _serialise(results: object, media_type: str | None) -> QueryResult:
+    kind: QueryKind
+    if isinstance(results, ox.QueryTriples):
+        kind, media_type = "construct", media_type or "application/n-triples"
+        body = results.serialize(format=rdf_format(media_type))
+    else:
+        kind = "ask" if isinstance(results, ox.QueryBoolean) else "select"
+        media_type = media_type or "application/sparql-results+json"
+        body = results.serialize(format=results_format(media_type))  # type: ignore[attr-defined]
+    return QueryResult(kind=kind, media_type=media_type, chunks=iter([body]))
+
+
+def _as_quads(triples: Iterable[ox.Triple], graph: ox.NamedNode) -> Iterator[ox.Quad]:
+    for t in triples:
+        yield ox.Quad(t.subject, t.predicate, t.object, graph)
+
+
+@contextmanager
+def _open_maybe_gzip(path: Path) -> Iterator[IO[bytes]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:  # type: ignore[operator]
+        yield fh

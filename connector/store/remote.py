@@ -1,0 +1,192 @@
+"""Remote store: any server speaking SPARQL 1.1 Protocol (query, update) and the Graph Store HTTP Protocol.
+
+Three URLs because servers split the roles: Oxigraph ``/query`` ``/update`` ``/store``; Fuseki ``/ds/query``
+``/ds/update`` ``/ds/data``; GraphDB ``/repositories/x`` ``/repositories/x/statements``
+``/repositories/x/rdf-graphs/service``; Virtuoso ``/sparql`` ``/sparql`` ``/sparql-graph-crud-auth``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+import requests
+
+from connector.store.base import (
+    STAGING_PREFIX,
+    GraphStore,
+    QueryKind,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    RdfSource,
+    RdfSyntaxError,
+    StoreError,
+    StoreUnavailable,
+)
+from connector.store.formats import media_type_for_path, query_form
+
+_CHUNK = 64 * 1024
+_RDF_ACCEPT = ("text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json")
+
+
+class RemoteStore(GraphStore):
+    """Talks HTTP to a SPARQL server; holds no state but a connection pool, so replicas can share one server."""
+
+    def __init__(
+        self,
+        query_url: str,
+        update_url: str,
+        graph_url: str,
+        *,
+        auth: tuple[str, str] | None = None,
+        timeout_s: float = 60.0,
+    ) -> None:
+        self.query_url, self.update_url, self.graph_url = query_url, update_url, graph_url
+        self._timeout = timeout_s
+        self._http = requests.Session()
+        self._http.auth = auth
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _request(self, method: str, url: str, **kwargs: object) -> requests.Response:
+        kwargs.setdefault("timeout", self._timeout)
+        try:
+            return self._http.request(method, url, **kwargs)  # type: ignore[arg-type]
+        except requests.Timeout as exc:
+            raise QueryTimeout(f"remote store did not answer within {kwargs['timeout']} s") from exc
+        except requests.ConnectionError as exc:
+            raise StoreUnavailable(f"remote store unreachable at {url}") from exc
+
+    def _check(self, response: requests.Response, what: str) -> requests.Response:
+        if response.status_code >= 500 or response.status_code in (401, 403, 404, 405):
+            detail = response.text[:500]
+            response.close()
+            cls = StoreUnavailable if response.status_code in (502, 503, 504) else StoreError
+            raise cls(f"{what}: remote store answered {response.status_code}: {detail}")
+        if response.status_code >= 400:
+            detail = response.text[:1000]
+            response.close()
+            raise (RdfSyntaxError if what.startswith("load") else QuerySyntaxError)(detail)
+        return response
+
+    def ping(self) -> None:
+        self.ask("ASK {}")
+
+    # -- graphs ------------------------------------------------------------------------------------------------
+    def graphs(self) -> list[str]:
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(r["g"] for r in rows if not r["g"].startswith(STAGING_PREFIX))
+
+    def count(self, graph: str | None = None) -> int:
+        if graph is None:
+            return int(self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"])
+        return int(self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")[0]["n"])
+
+    def replace_graph(self, graph: str, source: RdfSource, media_type: str | None = None) -> int:
+        staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
+        try:
+            self._send(staging, source, media_type, method="PUT")
+            # One update request is one transaction on the servers we support (Oxigraph, Fuseki TDB2, GraphDB).
+            self.update(f"DROP SILENT GRAPH <{graph}> ; MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
+        finally:
+            self.update(f"DROP SILENT GRAPH <{staging}>")
+        return self.count(graph)
+
+    def add_to_graph(self, graph: str, source: RdfSource, media_type: str | None = None) -> int:
+        self._send(graph, source, media_type, method="POST")
+        return self.count(graph)
+
+    def drop_graph(self, graph: str) -> None:
+        self.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def export(self, graph: str | None, media_type: str = "application/n-triples") -> Iterator[bytes]:
+        params = {"graph": graph} if graph else {"default": ""}
+        response = self._check(
+            self._request("GET", self.graph_url, params=params, headers={"Accept": media_type}, stream=True),
+            "export",
+        )
+        with response:
+            yield from response.iter_content(_CHUNK)
+
+    def _send(self, graph: str, source: RdfSource, media_type: str | None, *, method: str) -> None:
+        if isinstance(source, Path):
+            media_type = media_type or media_type_for_path(source)
+            opener = gzip.open if source.suffix == ".gz" else open
+            with opener(source, "rb") as fh:  # type: ignore[operator]
+                self._put(method, graph, iter(lambda: fh.read(_CHUNK), b""), media_type)
+        elif isinstance(source, bytes | bytearray):
+            if media_type is None:
+                raise ValueError("media_type is required when loading bytes")
+            self._put(method, graph, bytes(source), media_type)
+        else:
+            self._put(method, graph, _ntriples_chunks(source), "application/n-triples")
+
+    def _put(self, method: str, graph: str, body: bytes | Iterator[bytes], media_type: str) -> None:
+        response = self._request(
+            method,
+            self.graph_url,
+            params={"graph": graph},
+            data=body,
+            headers={"Content-Type": media_type},
+            timeout=max(self._timeout, 600.0),
+        )
+        self._check(response, "load").close()
+
+    # -- SPARQL ------------------------------------------------------------------------------------------------
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        union_default_graph: bool = False,
+        result_media_type: str | None = None,
+        timeout_s: float | None = None,
+    ) -> QueryResult:
+        if union_default_graph and default_graphs is None:
+            if named_graphs is None:
+                named_graphs = self.graphs()
+            default_graphs = named_graphs
+        form: list[tuple[str, str]] = [("query", sparql)]
+        form += [("default-graph-uri", g) for g in default_graphs or ()]
+        form += [("named-graph-uri", g) for g in named_graphs or ()]
+        accept = result_media_type or "application/sparql-results+json, application/n-triples;q=0.9"
+        response = self._check(
+            self._request(
+                "POST",
+                self.query_url,
+                data=form,
+                headers={"Accept": accept},
+                stream=True,
+                timeout=timeout_s or self._timeout,
+            ),
+            "query",
+        )
+        media = response.headers.get("Content-Type", accept).split(";")[0].strip()
+        kind: QueryKind = "construct" if media in _RDF_ACCEPT else query_form(sparql)  # type: ignore[assignment]
+        return QueryResult(kind=kind, media_type=media, chunks=_stream(response))
+
+    def update(self, sparql: str) -> None:
+        response = self._request("POST", self.update_url, data={"update": sparql})
+        self._check(response, "update").close()
+
+
+def _stream(response: requests.Response) -> Iterator[bytes]:
+    with response:
+        yield from response.iter_content(_CHUNK)
+
+
+def _ntriples_chunks(triples: Iterable[ox.Triple]) -> Iterator[bytes]:
+    batch: list[str] = []
+    for t in triples:
+        batch.append(f"{t} .\n")
+        if len(batch) >= 5000:
+            yield "".join(batch).encode()
+            batch.clear()
+    if batch:
+        yield "".join(batch).encode()

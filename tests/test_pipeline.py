@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from connector.context import Context
+from connector.pipeline import Stage, StageResult, run_pipeline
+from connector.progress import Progress
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def make_stage(source: Path, calls: list[int]) -> Stage:
+    def run(ctx: Context, progress: Progress) -> StageResult:
+        calls.append(1)
+        n = ctx.store.replace_graph(ctx.datasets.get("rome").graph, source)
+        return StageResult(n, f"{n} triples")
+
+    return Stage(name="rome", dataset="rome", inputs=lambda ctx: [source], run=run)
+
+
+def test_unchanged_inputs_are_skipped_changed_inputs_rerun(ctx: Context, tmp_path: Path) -> None:
+    source = tmp_path / "in.ttl"
+    source.write_bytes((FIXTURES / "small.ttl").read_bytes())
+    calls: list[int] = []
+    first = run_pipeline(ctx, [make_stage(source, calls)])
+    assert [o.skipped for o in first.outcomes] == [False] and first.outcomes[0].triples == 11
+    second = run_pipeline(ctx, [make_stage(source, calls)])
+    assert [o.skipped for o in second.outcomes] == [True] and second.outcomes[0].triples == 11
+    assert len(calls) == 1
+    source.write_text(source.read_text() + '<https://example.org/x> <https://example.org/p> "y" .\n')
+    third = run_pipeline(ctx, [make_stage(source, calls)])
+    assert [o.skipped for o in third.outcomes] == [False] and third.outcomes[0].triples == 12
+
+
+def test_stage_reruns_when_its_graph_was_dropped(ctx: Context, tmp_path: Path) -> None:
+    source = FIXTURES / "small.ttl"
+    calls: list[int] = []
+    run_pipeline(ctx, [make_stage(source, calls)])
+    ctx.store.drop_graph(ctx.datasets.get("rome").graph)
+    run_pipeline(ctx, [make_stage(source, calls)])
+    assert len(calls) == 2

@@ -1,0 +1,115 @@
+"""One test module for both stores: embedded pyoxigraph and a real `oxigraph serve` (see the ``store`` fixture)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from connector.store import GraphStore, QuerySyntaxError, RdfSyntaxError
+
+FIXTURES = Path(__file__).parent / "fixtures"
+G1 = "https://example.org/graph/one"
+G2 = "https://example.org/graph/two"
+
+
+def triples(n: int, tag: str = "v") -> list[ox.Triple]:
+    p = ox.NamedNode("https://example.org/p")
+    return [ox.Triple(ox.NamedNode(f"https://example.org/s{i}"), p, ox.Literal(f"{tag}{i}")) for i in range(n)]
+
+
+def test_replace_from_file_and_count(store: GraphStore) -> None:
+    assert store.replace_graph(G1, FIXTURES / "small.ttl") == 11
+    assert store.count(G1) == 11
+    assert store.graphs() == [G1]
+    assert store.count() == 11
+
+
+def test_replace_is_a_replacement_not_an_addition(store: GraphStore) -> None:
+    store.replace_graph(G1, triples(10, "a"))
+    store.replace_graph(G1, triples(3, "b"))
+    rows = store.select(f"SELECT ?o WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }} ORDER BY ?o")
+    assert [r["o"] for r in rows] == ["b0", "b1", "b2"]
+
+
+def test_add_to_graph_and_bytes(store: GraphStore) -> None:
+    store.add_to_graph(G1, triples(2))
+    count = store.add_to_graph(G1, b'<https://example.org/x> <https://example.org/p> "x" .\n', "application/n-triples")
+    assert count == 3
+
+
+def test_failed_load_leaves_old_graph(store: GraphStore) -> None:
+    store.replace_graph(G1, triples(5))
+    with pytest.raises(RdfSyntaxError):
+        store.replace_graph(G1, b"<https://example.org/a> <broken", "text/turtle")
+    assert store.count(G1) == 5
+    assert store.graphs() == [G1]  # no staging graph left visible
+
+
+def test_query_dataset_is_restricted_to_given_graphs(store: GraphStore) -> None:
+    store.replace_graph(G1, triples(2, "one"))
+    store.replace_graph(G2, triples(3, "two"))
+    q = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert store.select(q, named_graphs=[G1])[0]["n"] == 2
+    assert store.select(q)[0]["n"] == 5
+    union = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert store.select(union, named_graphs=[G2], union_default_graph=True)[0]["n"] == 3
+    assert store.select(union, default_graphs=[G1, G2])[0]["n"] == 5
+    assert store.ask(f"ASK {{ GRAPH <{G2}> {{ ?s ?p 'two1' }} }}", named_graphs=[G2])
+    assert not store.ask(f"ASK {{ GRAPH <{G2}> {{ ?s ?p 'two1' }} }}", named_graphs=[G1])
+
+
+def test_construct_and_export(store: GraphStore) -> None:
+    store.replace_graph(G1, FIXTURES / "small.ttl")
+    result = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}")
+    assert result.kind == "construct"
+    assert len(list(ox.parse(result.read(), ox.RdfFormat.N_TRIPLES))) == 11
+    exported = b"".join(store.export(G1, "text/turtle"))
+    assert len(list(ox.parse(exported, ox.RdfFormat.TURTLE))) == 11
+
+
+def test_select_in_other_result_formats(store: GraphStore) -> None:
+    store.replace_graph(G1, triples(2))
+    csv = store.query(
+        f"SELECT ?o WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }} ORDER BY ?o", result_media_type="text/csv"
+    ).read()
+    assert csv.decode().splitlines() == ["o", "v0", "v1"]
+    ask = store.query("ASK { }", result_media_type="application/sparql-results+json")
+    assert ask.kind == "ask" and json.loads(ask.read())["boolean"] is True
+
+
+def test_malformed_query_raises_syntax_error(store: GraphStore) -> None:
+    with pytest.raises(QuerySyntaxError):
+        store.query("SELECT WHERE {")
+
+
+def test_drop_graph(store: GraphStore) -> None:
+    store.replace_graph(G1, triples(2))
+    store.drop_graph(G1)
+    store.drop_graph(G1)  # dropping twice is fine
+    assert store.graphs() == []
+
+
+def test_readers_never_see_a_half_written_graph(store: GraphStore) -> None:
+    """While a graph is replaced again and again, every read sees the old or the new content, whole."""
+    old, new = triples(2000, "old"), triples(3000, "new")
+    store.replace_graph(G1, old)
+    seen: set[int] = set()
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.add(store.count(G1))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for i in range(6):
+            store.replace_graph(G1, new if i % 2 == 0 else old)
+    finally:
+        stop.set()
+        reader.join()
+    assert seen <= {2000, 3000}, f"partial graph sizes observed: {sorted(seen - {2000, 3000})[:5]}"
