@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
+from connector.store import GraphStore
 from connector.validation.data import DataInput, parse_triples
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -37,6 +38,21 @@ class Vocabularies:
                 triples = parse_triples(source if not isinstance(source, str) else source.encode(), media_type)
                 store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
         return cls(store)
+
+    @classmethod
+    def from_store(cls, store: GraphStore, graphs: Iterable[str]) -> Vocabularies:
+        """The given graphs of the connector's store: read in place from the embedded store, copied once from a
+        remote one."""
+        from connector.store.embedded import EmbeddedStore
+
+        graphs = list(graphs)
+        if isinstance(store, EmbeddedStore):
+            return cls(store.raw, graphs)
+        memory = ox.Store()
+        for graph in graphs:
+            data = b"".join(store.export(graph, "application/n-triples"))
+            memory.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+        return cls(memory, graphs)
 
     def __len__(self) -> int:
         return sum(len(list(self.store.quads_for_pattern(None, None, None, g))) for g in self.graphs)
