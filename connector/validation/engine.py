@@ -111,9 +111,7 @@ def run_pyshacl(data_graph: Graph, shapes_graph: Graph, deadline: float | None =
         target = DeadlineGraph(deadline)
         target += data_graph
     try:
-        _, report_graph, _ = pyshacl.validate(
-            target, shacl_graph=shapes_graph, inference="none", inplace=True, allow_warnings=True
-        )
+        _, report_graph, _ = pyshacl.validate(target, shacl_graph=shapes_graph, inference="none", inplace=True)
     except ValidationTimeout:
         raise
     except ReportableRuntimeError as exc:

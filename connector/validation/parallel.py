@@ -153,7 +153,7 @@ def merge(outputs: list[list[tuple[ValidationResult, bytes]]], triples: int) -> 
             fragment = Graph().parse(data=fragment_nt, format="nt")
             _copy_closure(fragment, graph, _RESULT, rename={_RESULT: node})
     results = sorted(seen.values(), key=sort_key)
-    graph.add((root, SH.conforms, Literal(not any(r.severity == "Violation" for r in results))))
+    graph.add((root, SH.conforms, Literal(not results)))  # SHACL: conforms iff there is no result at all
     return ValidationReport(results=results, engine="pyshacl-parallel", triples=triples, graph=graph)
 
 

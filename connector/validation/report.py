@@ -58,7 +58,8 @@ class ValidationResult:
 
 @dataclass
 class ValidationReport:
-    """Outcome of one validation. ``conforms`` is True when there is no ``sh:Violation`` (Warning/Info allowed)."""
+    """Outcome of one validation. ``conforms`` is the publish gate: True when there is no ``sh:Violation`` (Warnings
+    and Infos allowed). The report graph keeps SHACL's own ``sh:conforms`` (false as soon as there is any result)."""
 
     results: list[ValidationResult]
     profile: str | None = None
