@@ -136,8 +136,14 @@ def validate_parallel(
 
 
 def merge(outputs: list[list[tuple[ValidationResult, bytes]]], triples: int) -> ValidationReport:
-    """One report from partition reports. A node's results are the same in every partition holding it, so each
-    distinct result is kept as many times as the partition that reported it most often (usually once)."""
+    """One report from partition reports: each distinct result (:meth:`ValidationResult.key`) is kept as many times
+    as the partition that reported it most often (usually once).
+
+    This is exact because every result's focus node is a focus node of its partition (nested property shapes are
+    excluded by :mod:`scope`) and, wherever a shape targets a node, the node's forward closure is whole, so that
+    shape's results for it are the whole graph's. The one case it cannot reproduce: a property shape shared by two
+    node shapes that target the same node through ``sh:targetObjectsOf`` triples of two different records (one
+    copy of the result instead of two)."""
     graph = Graph()
     graph.bind("sh", SH)
     root = BNode()

@@ -4,7 +4,8 @@ Validating each record partition (a root subject and everything reachable from i
 graph only when every shape reads *forward* from its focus nodes: targets by class, by subject or object of a
 predicate; constraints through forward paths; SPARQL constraints whose triple patterns all start at ``$this`` or at a
 variable reached from it. Anything else (inverse paths, SPARQL targets or components, rules, pre-bound shapes
-graph, a pattern about a fixed IRI) makes :func:`partition_safety` answer with the reason.
+graph, a pattern about a fixed IRI, property shapes nested in property shapes) makes :func:`partition_safety`
+answer with the reason.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ def partition_safety(shapes: Graph) -> str | None:
     for predicate, reason in _UNSAFE_PREDICATES.items():
         if (None, predicate, None) in shapes:
             return reason
+    for shape in shapes.subjects(SH.property, None):
+        if (shape, SH.path, None) in shapes:
+            # their results name the value node reached through another record as focus node, so copies of one
+            # result from two records could not be told from the same result found in two partitions
+            return "property shapes nested in property shapes"
     for constraint in shapes.objects(None, SH.sparql):
         query = shapes.value(constraint, SH.select) or shapes.value(constraint, SH.ask)
         if query is None:
