@@ -67,8 +67,10 @@ class MemoGraph(Graph):
         yield from found
 
     def add(self, triple):  # type: ignore[override]
-        self._memo.clear()
-        return super().add(triple)
+        if triple not in self:  # pyshacl re-adds its system triples on every call: keep the memo then
+            self._memo.clear()
+            super().add(triple)
+        return self
 
     def addN(self, quads):  # type: ignore[override]  # noqa: N802 - rdflib's name
         self._memo.clear()
