@@ -19,6 +19,7 @@ from connector.api.deps import current_principal, get_context, require_role
 from connector.api.problems import Problem
 from connector.auth import Principal
 from connector.context import Context
+from connector.datasets.void import void_description_query
 from connector.namespaces import DCT, SD, VOID
 from connector.sparql.description import service_description
 from connector.sparql.errors import SparqlError
@@ -276,3 +277,16 @@ async def _multipart_triples(request: Request, limit: int) -> list[ox.Triple]:
         except (SyntaxError, ValueError) as exc:
             raise SparqlError(400, "Malformed RDF", f"part {name!r}: {exc}") from None
     return triples
+
+
+# -- VoID ----------------------------------------------------------------------------------------------------------
+@router.get("/.well-known/void", summary="VoID description of the datasets (size, classes, properties, links)")
+@router.get("/void", summary="VoID description of the datasets (size, classes, properties, links)")
+async def void(request: Request, service: SparqlService = Depends(get_sparql)) -> Response:
+    media = choose(request.headers.get("accept"), "construct")
+    if media is None:
+        raise Problem(406, "Not Acceptable", f"VoID is sent as {', '.join(RDF_TYPES)}")
+    query = void_description_query(service.ctx.datasets)
+    result = await run_in_threadpool(service.ctx.store.query, query, result_media_type=media)
+    body = await run_in_threadpool(result.read)
+    return Response(body, media_type=_with_charset(media), headers={"Vary": "Accept"})
