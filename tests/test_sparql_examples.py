@@ -17,7 +17,12 @@ EXPECTED = {
     "04-skills-gap-job-sheet-vs-training.rq": ("label", {"tester des logiciels"}),
     "05-label-search-fr-en.rq": (
         "label",
-        {"Développeur / Développeuse web", "software developer", "développeur de logiciels"},
+        {
+            "Développeur / Développeuse web",
+            "software developer",
+            "développeur de logiciels",
+            "Développeur·se full stack",
+        },
     ),
     "06-trainings-near-a-town.rq": ("title", {"Développeur web et web mobile"}),
 }
