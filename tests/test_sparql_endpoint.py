@@ -395,3 +395,15 @@ def test_json_answer_is_valid_json_with_bnodes_and_typed_literals(world: tuple[T
     assert row["b"]["type"] == "bnode"
     assert row["n"] == {"type": "literal", "value": "42", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}
     assert row["t"] == {"type": "literal", "value": "x", "xml:lang": "fr"}
+
+
+def test_console_serves_yasgui_and_examples(world: tuple[TestClient, Context]) -> None:
+    client, _ = world
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "/console/yasgui.min.js" in page.text and "http" not in page.text.split("<script src=")[1][:10]
+    assert "Trainings leading to a ROME 4.0 job" in page.text and 'id="token"' in page.text
+    script = client.get("/console/yasgui.min.js")
+    assert script.status_code == 200 and len(script.content) > 500_000
+    assert client.get("/console/yasgui.min.css").headers["content-type"].startswith("text/css")
+    assert client.get("/console/../../config.py").status_code == 404

@@ -4,15 +4,18 @@ Store HTTP Protocol). Thin: parse with :mod:`connector.sparql`, run, stream the 
 from __future__ import annotations
 
 import contextlib
+import json
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import jinja2
+import markupsafe
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from connector.api.deps import current_principal, get_context, require_role
@@ -23,6 +26,7 @@ from connector.datasets.void import void_description_query
 from connector.namespaces import DCT, SD, VOID
 from connector.sparql.description import service_description
 from connector.sparql.errors import SparqlError
+from connector.sparql.examples import load_examples
 from connector.sparql.graph_store import GRAPH_TYPES, GraphTarget, check_read, resolve_target, upload_media_type
 from connector.sparql.negotiation import RDF_TYPES, best, choose
 from connector.sparql.protocol import parse_query_request, parse_update_request
@@ -290,3 +294,28 @@ async def void(request: Request, service: SparqlService = Depends(get_sparql)) -
     result = await run_in_threadpool(service.ctx.store.query, query, result_media_type=media)
     body = await run_in_threadpool(result.read)
     return Response(body, media_type=_with_charset(media), headers={"Vary": "Accept"})
+
+
+# -- console -------------------------------------------------------------------------------------------------------
+_STATIC = Path(__file__).resolve().parent.parent / "static"
+_ASSETS = {"yasgui.min.js": "text/javascript", "yasgui.min.css": "text/css"}
+
+
+@router.get("/", summary="SPARQL console (YASGUI) with the example queries", include_in_schema=False)
+def console() -> HTMLResponse:
+    examples = [{"name": e.name, "title": e.title, "query": e.query} for e in load_examples()]
+    template = jinja2.Template((_STATIC / "console.html").read_text(encoding="utf-8"), autoescape=True)
+    # JSON inside <script>: only "</" could end the element early.
+    examples_json = markupsafe.Markup(json.dumps(examples).replace("</", "<\\/"))
+    return HTMLResponse(template.render(base="", examples_json=examples_json))
+
+
+@router.get("/console/{asset}", include_in_schema=False)
+def console_asset(asset: str) -> FileResponse:
+    if asset not in _ASSETS:
+        raise Problem(404, "Not Found", f"no console asset {asset!r}")
+    return FileResponse(
+        _STATIC / "vendor" / "yasgui" / asset,
+        media_type=_ASSETS[asset],
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
