@@ -41,7 +41,7 @@ def test_runaway_query_is_killed_and_others_are_answered(tmp_path: Path) -> None
         )
         assert put.status_code == 201, put.text
         assert requests.get(f"{base}/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
-        server_pid = next(p.pid for p in psutil.Process().children() if any("serve" in a for a in p.cmdline()))
+        server_pid = next(p.pid for p in psutil.Process().children() if p.cmdline()[-2:] == ["connector", "serve"])
         before = _workers(server_pid)
 
         outcome: dict[str, requests.Response] = {}

@@ -62,6 +62,10 @@ class Runner(ABC):
         """Stop background resources."""
 
 
+DEMOTE_AFTER_S = 0.25
+"""A query running longer than this gets the lowest CPU priority, so that short queries keep their latency."""
+
+
 def _timeout(timeout_s: float) -> QueryTimeout:
     return QueryTimeout(f"the query ran longer than the {timeout_s:g} s limit and was stopped")
 
@@ -299,7 +303,8 @@ class ProcessPoolRunner(Runner):
         except TimeoutError:
             raise QueryTimeout(f"every query worker stayed busy for {timeout_s:g} s; try again later") from None
         self._release(snapshot, +1)
-        finished = False
+        finished = demoted = False
+        loop_deadline = asyncio.get_running_loop().time() + max(deadline - time.monotonic(), 0)
 
         def done(ok: bool) -> None:
             nonlocal finished
@@ -307,14 +312,15 @@ class ProcessPoolRunner(Runner):
                 return
             finished = True
             self._release(snapshot, -1)
-            if ok:
+            if ok and not demoted:
                 self._idle.put_nowait(worker)
             else:
                 self._replace(worker)
 
         async def next_frame() -> tuple[bytes, bytes]:
             try:
-                return await asyncio.wait_for(worker.frame(), max(deadline - time.monotonic(), 0))
+                async with asyncio.timeout_at(loop_deadline):
+                    return await worker.frame()
             except TimeoutError:
                 done(False)
                 log.warning("query stopped after %s s: worker %s killed", timeout_s, worker.pid)
@@ -323,10 +329,22 @@ class ProcessPoolRunner(Runner):
                 done(False)
                 raise StoreError("the query worker stopped unexpectedly") from None
 
+        async def first_frame() -> tuple[bytes, bytes]:
+            """A query still running after DEMOTE_AFTER_S yields the CPU to short ones (its worker is retired)."""
+            nonlocal demoted
+            reading = asyncio.ensure_future(next_frame())
+            try:
+                return await asyncio.wait_for(asyncio.shield(reading), DEMOTE_AFTER_S)
+            except TimeoutError:
+                demoted = True
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.setpriority(os.PRIO_PROCESS, worker.pid, 19)
+                return await reading
+
         try:
             worker.writer.write(frame(b"Q", pickle.dumps((snapshot, plan))))
             await worker.writer.drain()
-            kind, payload = await next_frame()
+            kind, payload = await first_frame()
         except asyncio.CancelledError:
             done(False)
             raise

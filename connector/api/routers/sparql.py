@@ -116,6 +116,12 @@ async def sparql_query(
     if request.method == "HEAD":
         answer.release()
         return Response(media_type=_with_charset(answer.head.media_type), headers=headers)
+    if answer.head.complete:  # at most ~1 MiB, already produced: a plain response is cheaper than a stream
+        try:
+            content = b"".join([chunk async for chunk in answer.body])
+        finally:
+            answer.release()
+        return Response(content, media_type=_with_charset(answer.head.media_type), headers=headers)
     return AnswerResponse(answer, headers)
 
 
