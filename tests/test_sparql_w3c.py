@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from connector.auth import hash_key
 from tests.servers import connector_process, free_port
@@ -46,3 +47,36 @@ def test_protocol(case: Case, endpoint: Endpoint) -> None:
 @pytest.mark.parametrize("case", GSP, ids=lambda c: c.id)
 def test_graph_store_protocol(case: Case, endpoint: Endpoint) -> None:
     run_case(case, endpoint)
+
+
+def test_common_clients(endpoint: Endpoint) -> None:
+    """SPARQLWrapper and rdflib's SPARQLStore, as partners use them, over the same running server."""
+    from rdflib import Graph, URIRef
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+    from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
+
+    graph = "https://w3id.org/gen-skills/graph/rome"
+    loaded = requests.put(
+        endpoint.gsp_url,
+        params={"graph": graph},
+        data='<https://example.org/fiche> <http://www.w3.org/2004/02/skos/core#prefLabel> "Développeur"@fr .',
+        headers={**endpoint.headers, "Content-Type": "text/turtle"},
+        timeout=30,
+    )
+    assert loaded.status_code in (201, 204)
+
+    wrapper = SPARQLWrapper(endpoint.query_url)  # anonymous: the ROME graph is open
+    wrapper.setQuery("SELECT ?l WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }")
+    wrapper.setReturnFormat(JSON)
+    rows = wrapper.query().convert()["results"]["bindings"]
+    assert rows == [{"l": {"type": "literal", "value": "Développeur", "xml:lang": "fr"}}]
+    wrapper.setQuery("CONSTRUCT WHERE { ?s ?p ?o }")
+    wrapper.setReturnFormat(TURTLE)
+    assert "Développeur" in wrapper.query().convert().decode()
+
+    store = SPARQLStore(endpoint.query_url)
+    answers = list(Graph(store=store).query("SELECT ?s WHERE { ?s ?p ?o }"))
+    assert [a[0] for a in answers] == [URIRef("https://example.org/fiche")]
+    for method in ("GET", "POST_FORM"):
+        store = SPARQLStore(endpoint.query_url, method=method, returnFormat="json")
+        assert bool(Graph(store=store).query("ASK { ?s ?p ?o }"))
