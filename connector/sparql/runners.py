@@ -62,8 +62,10 @@ class Runner(ABC):
         """Stop background resources."""
 
 
-DEMOTE_AFTER_S = 0.25
-"""A query running longer than this gets the lowest CPU priority, so that short queries keep their latency."""
+DEMOTE_AFTER_S = 1.0
+"""A query running longer than this gets a lower CPU priority (nice ``DEMOTED_NICE``), so that short queries keep
+their latency while it runs; its worker is retired afterwards (priority cannot be raised back unprivileged)."""
+DEMOTED_NICE = 10
 
 
 def _timeout(timeout_s: float) -> QueryTimeout:
@@ -338,7 +340,7 @@ class ProcessPoolRunner(Runner):
             except TimeoutError:
                 demoted = True
                 with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.setpriority(os.PRIO_PROCESS, worker.pid, 19)
+                    os.setpriority(os.PRIO_PROCESS, worker.pid, DEMOTED_NICE)
                 return await reading
 
         try:
