@@ -76,6 +76,23 @@ class Settings(BaseSettings):
     )
     query_timeout_s: float = Field(30.0, gt=0, description="SPARQL query timeout in seconds.")
     max_query_bytes: int = Field(100_000, gt=0, description="Largest accepted SPARQL query, in bytes.")
+    sparql_row_cap: int = Field(
+        100_000,
+        gt=0,
+        description="Most rows (or triples) one SPARQL answer carries; larger answers are truncated "
+        "and say so (header X-SPARQL-Truncated).",
+    )
+    sparql_workers: int = Field(
+        0, ge=0, description="Query worker processes for the embedded store (0: CPU count + 2, at least 4)."
+    )
+    sparql_allow_service: bool = Field(
+        False, description="Allow SERVICE (federated queries): the server then calls other endpoints."
+    )
+    sparql_allow_load: bool = Field(False, description="Allow LOAD in SPARQL updates: the server then fetches URLs.")
+    max_update_bytes: int = Field(10_000_000, gt=0, description="Largest accepted SPARQL update, in bytes.")
+    max_upload_bytes: int = Field(
+        1_000_000_000, gt=0, description="Largest RDF document accepted by the Graph Store Protocol (/store), in bytes."
+    )
     participant_id: str = Field("did:web:gen-skills.example", description="Dataspace participant identifier.")
     shapes_dir: Path | None = Field(None, description="SHACL profiles folder; default: the repository's shapes/.")
     validation_timeout_s: float = Field(120.0, gt=0, description="Validation time limit (HTTP), in seconds.")

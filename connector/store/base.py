@@ -25,6 +25,9 @@ triples produced by a mapping job (streamed, never materialised as a list by the
 
 QueryKind = Literal["select", "ask", "construct"]
 
+RawAnswer = ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]
+"""What :meth:`GraphStore.evaluate` returns: the engine's own answer objects, consumed once."""
+
 
 class StoreError(Exception):
     """A store operation failed for a reason that is not the caller's fault."""
@@ -79,20 +82,24 @@ class GraphStore(ABC):
     def count(self, graph: str | None = None) -> int:
         """Triples in ``graph``, or in all named graphs when ``graph`` is None."""
 
+    def count_default(self) -> int:
+        """Triples in the default graph."""
+        return int(self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"])
+
     @abstractmethod
-    def replace_graph(self, graph: str, source: RdfSource, media_type: str | None = None) -> int:
-        """Replace the content of ``graph`` atomically; return its new triple count.
+    def replace_graph(self, graph: str | None, source: RdfSource, media_type: str | None = None) -> int:
+        """Replace the content of ``graph`` (None: the default graph) atomically; return its new triple count.
 
         Readers see either the old or the new graph, never a mixture; when loading fails the old graph stays.
         """
 
     @abstractmethod
-    def add_to_graph(self, graph: str, source: RdfSource, media_type: str | None = None) -> int:
-        """Add triples to ``graph``; return how many triples the graph has afterwards."""
+    def add_to_graph(self, graph: str | None, source: RdfSource, media_type: str | None = None) -> int:
+        """Add triples to ``graph`` (None: the default graph); return how many triples it has afterwards."""
 
     @abstractmethod
-    def drop_graph(self, graph: str) -> None:
-        """Remove ``graph`` (no error when it does not exist)."""
+    def drop_graph(self, graph: str | None) -> None:
+        """Remove ``graph`` (None: empty the default graph); no error when it does not exist."""
 
     @abstractmethod
     def export(self, graph: str | None, media_type: str = "application/n-triples") -> Iterator[bytes]:
@@ -119,8 +126,31 @@ class GraphStore(ABC):
         """
 
     @abstractmethod
-    def update(self, sparql: str) -> None:
+    def evaluate(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        union_default_graph: bool = False,
+        base_iri: str | None = None,
+        timeout_s: float | None = None,
+    ) -> RawAnswer:
+        """Run a query and return the engine's answer objects, not yet serialised (same dataset rules as
+        :meth:`query`).
+
+        The SPARQL endpoint needs the solutions themselves to cap rows and negotiate formats; SELECT answers are
+        ``pyoxigraph.QuerySolutions`` iterated lazily, ASK a ``pyoxigraph.QueryBoolean``, CONSTRUCT/DESCRIBE an
+        iterator of ``pyoxigraph.Triple``. A remote store streams them from the server's response.
+        """
+
+    @abstractmethod
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL 1.1 Update request as one transaction."""
+
+    def has_graph(self, graph: str) -> bool:
+        """True when the named graph holds at least one triple."""
+        return self.ask(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
 
     # -- conveniences built on the primitives --------------------------------------------------------------------
     def select(self, sparql: str, **dataset: Any) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from connector.store.base import (
     QueryKind,
     QueryResult,
     QuerySyntaxError,
+    RawAnswer,
     RdfSource,
     RdfSyntaxError,
     StoreUnavailable,
@@ -27,9 +28,12 @@ from connector.store.formats import media_type_for_path, rdf_format, results_for
 class EmbeddedStore(GraphStore):
     """pyoxigraph on disk. One process owns the directory (RocksDB lock); open it with :meth:`open`."""
 
-    def __init__(self, store: ox.Store, path: Path | None) -> None:
+    def __init__(self, store: ox.Store, path: Path | None, *, read_only: bool = False) -> None:
         self._store = store
         self.path = path
+        self.read_only = read_only
+        self.generation = 0
+        """Incremented by every write made through this object; readers of snapshots compare it."""
 
     @classmethod
     def open(cls, path: Path | None) -> EmbeddedStore:
@@ -45,6 +49,27 @@ class EmbeddedStore(GraphStore):
         self._drop_stale_staging()
         return self
 
+    @classmethod
+    def open_snapshot(cls, path: Path) -> EmbeddedStore:
+        """Open a snapshot made by :meth:`snapshot` for reading (any number of processes may)."""
+        try:
+            return cls(ox.Store.read_only(str(path)), path, read_only=True)
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot open the store snapshot at {path}: {exc}") from exc
+
+    def snapshot(self, target: Path) -> None:
+        """Write a consistent point-in-time copy to ``target`` (a RocksDB checkpoint: hard links, so cheap).
+
+        Other processes open it with :meth:`open_snapshot`, which is how the SPARQL endpoint runs queries in
+        worker processes it can kill. Only for on-disk stores.
+        """
+        if self.path is None:
+            raise StoreUnavailable("an in-memory store cannot be snapshotted")
+        self._store.backup(str(target))
+
+    def _written(self) -> None:
+        self.generation += 1
+
     @property
     def raw(self) -> ox.Store:
         """The underlying pyoxigraph store, for engine-specific fast paths (SPARQL endpoint, validation)."""
@@ -57,7 +82,8 @@ class EmbeddedStore(GraphStore):
             raise StoreUnavailable(str(exc)) from exc
 
     def close(self) -> None:
-        self._store.flush()
+        if not self.read_only:
+            self._store.flush()
 
     # -- graphs ------------------------------------------------------------------------------------------------
     def graphs(self) -> list[str]:
@@ -78,30 +104,36 @@ class EmbeddedStore(GraphStore):
         solutions = self._store.query(query, default_graph=[ox.NamedNode(graph)])
         return int(next(iter(solutions))["n"].value)
 
-    def replace_graph(self, graph: str, source: RdfSource, media_type: str | None = None) -> int:
+    def replace_graph(self, graph: str | None, source: RdfSource, media_type: str | None = None) -> int:
         staging = ox.NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
+        target = f"GRAPH <{graph}>" if graph else "DEFAULT"
         try:
             self._load(staging, source, media_type)
             # One update request is one transaction: readers see the old graph or the new one.
-            self._store.update(f"DROP SILENT GRAPH <{graph}> ; MOVE SILENT GRAPH <{staging.value}> TO GRAPH <{graph}>")
+            self._store.update(f"DROP SILENT {target} ; MOVE SILENT GRAPH <{staging.value}> TO {target}")
         finally:
             if self._store.contains_named_graph(staging):
                 self._store.remove_graph(staging)
-        return self.count(graph)
+            self._written()
+        return self.count(graph) if graph else self.count_default()
 
-    def add_to_graph(self, graph: str, source: RdfSource, media_type: str | None = None) -> int:
-        self._load(ox.NamedNode(graph), source, media_type)
-        return self.count(graph)
+    def add_to_graph(self, graph: str | None, source: RdfSource, media_type: str | None = None) -> int:
+        try:
+            self._load(ox.NamedNode(graph) if graph else ox.DefaultGraph(), source, media_type)
+        finally:
+            self._written()
+        return self.count(graph) if graph else self.count_default()
 
-    def drop_graph(self, graph: str) -> None:
-        self._store.update(f"DROP SILENT GRAPH <{graph}>")
+    def drop_graph(self, graph: str | None) -> None:
+        self._store.update(f"DROP SILENT GRAPH <{graph}>" if graph else "DROP SILENT DEFAULT")
+        self._written()
 
     def export(self, graph: str | None, media_type: str = "application/n-triples") -> Iterator[bytes]:
         fmt = rdf_format(media_type)
         from_graph = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         yield self._store.dump(format=fmt, from_graph=from_graph)
 
-    def _load(self, target: ox.NamedNode, source: RdfSource, media_type: str | None) -> None:
+    def _load(self, target: ox.NamedNode | ox.DefaultGraph, source: RdfSource, media_type: str | None) -> None:
         try:
             if isinstance(source, Path):
                 fmt = rdf_format(media_type or media_type_for_path(source))
@@ -133,6 +165,21 @@ class EmbeddedStore(GraphStore):
         result_media_type: str | None = None,
         timeout_s: float | None = None,
     ) -> QueryResult:
+        results = self.evaluate(
+            sparql, default_graphs=default_graphs, named_graphs=named_graphs, union_default_graph=union_default_graph
+        )
+        return _serialise(results, result_media_type)
+
+    def evaluate(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        union_default_graph: bool = False,
+        base_iri: str | None = None,
+        timeout_s: float | None = None,
+    ) -> RawAnswer:
         kwargs: dict[str, object] = {}
         if default_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
@@ -143,16 +190,17 @@ class EmbeddedStore(GraphStore):
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         try:
-            results = self._store.query(sparql, **kwargs)
+            return self._store.query(sparql, base_iri=base_iri, **kwargs)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
-        return _serialise(results, result_media_type)
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         try:
-            self._store.update(sparql)
+            self._store.update(sparql, base_iri=base_iri)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
+        finally:
+            self._written()
 
 
 def _serialise(results: object, media_type: str | None) -> QueryResult:
@@ -167,7 +215,7 @@ def _serialise(results: object, media_type: str | None) -> QueryResult:
     return QueryResult(kind=kind, media_type=media_type, chunks=iter([body]))
 
 
-def _as_quads(triples: Iterable[ox.Triple], graph: ox.NamedNode) -> Iterator[ox.Quad]:
+def _as_quads(triples: Iterable[ox.Triple], graph: ox.NamedNode | ox.DefaultGraph) -> Iterator[ox.Quad]:
     for t in triples:
         yield ox.Quad(t.subject, t.predicate, t.object, graph)
 

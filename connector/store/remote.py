@@ -8,6 +8,8 @@ Three URLs because servers split the roles: Oxigraph ``/query`` ``/update`` ``/s
 from __future__ import annotations
 
 import gzip
+import io
+import re
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -22,12 +24,13 @@ from connector.store.base import (
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
+    RawAnswer,
     RdfSource,
     RdfSyntaxError,
     StoreError,
     StoreUnavailable,
 )
-from connector.store.formats import media_type_for_path, query_form
+from connector.store.formats import media_type_for_path, query_form, rdf_format
 
 _CHUNK = 64 * 1024
 _RDF_ACCEPT = ("text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json")
@@ -87,22 +90,23 @@ class RemoteStore(GraphStore):
             return int(self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"])
         return int(self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")[0]["n"])
 
-    def replace_graph(self, graph: str, source: RdfSource, media_type: str | None = None) -> int:
+    def replace_graph(self, graph: str | None, source: RdfSource, media_type: str | None = None) -> int:
         staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
+        target = f"GRAPH <{graph}>" if graph else "DEFAULT"
         try:
             self._send(staging, source, media_type, method="PUT")
             # One update request is one transaction on the servers we support (Oxigraph, Fuseki TDB2, GraphDB).
-            self.update(f"DROP SILENT GRAPH <{graph}> ; MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
+            self.update(f"DROP SILENT {target} ; MOVE SILENT GRAPH <{staging}> TO {target}")
         finally:
             self.update(f"DROP SILENT GRAPH <{staging}>")
-        return self.count(graph)
+        return self.count(graph) if graph else self.count_default()
 
-    def add_to_graph(self, graph: str, source: RdfSource, media_type: str | None = None) -> int:
+    def add_to_graph(self, graph: str | None, source: RdfSource, media_type: str | None = None) -> int:
         self._send(graph, source, media_type, method="POST")
-        return self.count(graph)
+        return self.count(graph) if graph else self.count_default()
 
-    def drop_graph(self, graph: str) -> None:
-        self.update(f"DROP SILENT GRAPH <{graph}>")
+    def drop_graph(self, graph: str | None) -> None:
+        self.update(f"DROP SILENT GRAPH <{graph}>" if graph else "DROP SILENT DEFAULT")
 
     def export(self, graph: str | None, media_type: str = "application/n-triples") -> Iterator[bytes]:
         params = {"graph": graph} if graph else {"default": ""}
@@ -113,7 +117,7 @@ class RemoteStore(GraphStore):
         with response:
             yield from response.iter_content(_CHUNK)
 
-    def _send(self, graph: str, source: RdfSource, media_type: str | None, *, method: str) -> None:
+    def _send(self, graph: str | None, source: RdfSource, media_type: str | None, *, method: str) -> None:
         if isinstance(source, Path):
             media_type = media_type or media_type_for_path(source)
             opener = gzip.open if source.suffix == ".gz" else open
@@ -126,11 +130,11 @@ class RemoteStore(GraphStore):
         else:
             self._put(method, graph, _ntriples_chunks(source), "application/n-triples")
 
-    def _put(self, method: str, graph: str, body: bytes | Iterator[bytes], media_type: str) -> None:
+    def _put(self, method: str, graph: str | None, body: bytes | Iterator[bytes], media_type: str) -> None:
         response = self._request(
             method,
             self.graph_url,
-            params={"graph": graph},
+            params={"graph": graph} if graph else {"default": ""},
             data=body,
             headers={"Content-Type": media_type},
             timeout=max(self._timeout, 600.0),
@@ -171,9 +175,67 @@ class RemoteStore(GraphStore):
         kind: QueryKind = "construct" if media in _RDF_ACCEPT else query_form(sparql)  # type: ignore[assignment]
         return QueryResult(kind=kind, media_type=media, chunks=_stream(response))
 
-    def update(self, sparql: str) -> None:
+    def evaluate(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        union_default_graph: bool = False,
+        base_iri: str | None = None,
+        timeout_s: float | None = None,
+    ) -> RawAnswer:
+        if base_iri is not None and not _BASE.match(sparql):
+            sparql = f"BASE <{base_iri}>\n{sparql}"
+        result = self.query(
+            sparql,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            union_default_graph=union_default_graph,
+            result_media_type=_RAW_ACCEPT,
+            timeout_s=timeout_s,
+        )
+        stream = _ChunkReader(result.chunks)
+        if result.media_type in _RESULTS_PARSE:
+            return ox.parse_query_results(stream, _RESULTS_PARSE[result.media_type])
+        return ox.parse(stream, rdf_format(result.media_type))  # type: ignore[return-value]
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        if base_iri is not None and not _BASE.match(sparql):
+            sparql = f"BASE <{base_iri}>\n{sparql}"
         response = self._request("POST", self.update_url, data={"update": sparql})
         self._check(response, "update").close()
+
+
+class _ChunkReader(io.RawIOBase):
+    """A readable binary file over an iterator of byte chunks (a streamed HTTP body), for pyoxigraph parsers."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks, self._pending = chunks, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = chunk
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+_RAW_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+_RESULTS_PARSE = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+_BASE = re.compile(r"\s*BASE\b", re.IGNORECASE)
 
 
 def _stream(response: requests.Response) -> Iterator[bytes]:

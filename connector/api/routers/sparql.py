@@ -1,67 +1,327 @@
-"""``/sparql``: SPARQL 1.1 Protocol query endpoint, read-only, scoped to what the caller may see."""
+"""``/sparql`` (SPARQL 1.1 Protocol, read-only, scoped), ``/sparql/update`` (operators) and ``/store`` (Graph
+Store HTTP Protocol). Thin: parse with :mod:`connector.sparql`, run, stream the answer back."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import jinja2
+import markupsafe
+import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
-from connector.api.deps import current_principal, get_context
+from connector.api.deps import current_principal, get_context, require_role
 from connector.api.problems import Problem
 from connector.auth import Principal
 from connector.context import Context
+from connector.datasets.void import void_description_query
+from connector.namespaces import DCT, SD, VOID
+from connector.sparql.description import service_description
+from connector.sparql.errors import SparqlError
+from connector.sparql.examples import load_examples
+from connector.sparql.graph_store import GRAPH_TYPES, GraphTarget, check_read, resolve_target, upload_media_type
+from connector.sparql.negotiation import RDF_TYPES, best, choose
+from connector.sparql.protocol import parse_query_request, parse_update_request
+from connector.sparql.runners import Answer
+from connector.sparql.service import SparqlService
+from connector.store import GraphStore, RdfSyntaxError
+from connector.store.formats import rdf_format
 
 router = APIRouter(tags=["sparql"])
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 
-def visible_graphs(ctx: Context, principal: Principal) -> list[str]:
-    """Open datasets for everyone, plus the contract graphs the caller's transfer token grants."""
-    return ctx.datasets.graphs("open") + sorted(principal.graphs - set(ctx.datasets.graphs("open")))
+def get_sparql(request: Request, ctx: Context = Depends(get_context)) -> SparqlService:
+    """The app's one SPARQL service (its worker processes live as long as the app)."""
+    service = getattr(request.app.state, "sparql", None)
+    if service is None:
+        service = request.app.state.sparql = SparqlService(ctx)
+    return service
 
 
-async def _answer(ctx: Context, principal: Principal, query: str | None) -> Response:
-    if not query:
-        raise Problem(400, "Missing query", "send the SPARQL query in the 'query' parameter")
-    if len(query.encode()) > ctx.settings.max_query_bytes:
-        raise Problem(413, "Query too large", f"queries are limited to {ctx.settings.max_query_bytes} bytes")
-    graphs = visible_graphs(ctx, principal)
-    result = await run_in_threadpool(
-        ctx.store.query,
-        query,
-        named_graphs=graphs,
-        union_default_graph=True,
-        result_media_type="application/sparql-results+json",
-        timeout_s=ctx.settings.query_timeout_s,
-    )
-    if result.kind == "construct":
-        raise Problem(406, "Not Acceptable", "this endpoint answers SELECT and ASK queries")
-    body = await run_in_threadpool(result.read)
-    return Response(body, media_type="application/sparql-results+json")
+@contextlib.contextmanager
+def _problems() -> Iterator[None]:
+    try:
+        yield
+    except SparqlError as exc:
+        raise Problem(exc.status, exc.title, exc.detail, headers=exc.headers) from None
 
 
-@router.get("/sparql", summary="SPARQL query (GET)")
-async def sparql_get(
-    request: Request,
-    ctx: Context = Depends(get_context),
-    principal: Principal = Depends(current_principal),
-) -> Response:
-    return await _answer(ctx, principal, request.query_params.get("query"))
+def _with_charset(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
 
 
-@router.post("/sparql", summary="SPARQL query (POST form or direct)")
-async def sparql_post(
-    request: Request,
-    ctx: Context = Depends(get_context),
-    principal: Principal = Depends(current_principal),
-) -> Response:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "application/x-www-form-urlencoded":
-        query = (await request.form()).get("query")
-        return await _answer(ctx, principal, query if isinstance(query, str) else None)
-    if content_type == "application/sparql-query":
-        raw = await request.body()
+async def _body(request: Request, limit: int, what: str) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Problem(413, f"{what.capitalize()} too large", f"the {what} is limited to {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Problem(413, f"{what.capitalize()} too large", f"the {what} is limited to {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class AnswerResponse(StreamingResponse):
+    """Streams an :class:`Answer` and always releases its worker, even when the client leaves early."""
+
+    def __init__(self, answer: Answer, headers: dict[str, str]) -> None:
+        super().__init__(answer.body, media_type=_with_charset(answer.head.media_type), headers=headers)
+        self.answer = answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            return await _answer(ctx, principal, raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise Problem(400, "Bad encoding", "the query must be UTF-8") from None
-    raise Problem(415, "Unsupported Media Type", "use application/x-www-form-urlencoded or application/sparql-query")
+            await super().__call__(scope, receive, send)
+        finally:
+            self.answer.release()
+
+
+# -- query ---------------------------------------------------------------------------------------------------------
+@router.api_route("/sparql", methods=ALL_METHODS, summary="SPARQL 1.1 query (GET, POST form, POST direct)")
+async def sparql_query(
+    request: Request,
+    service: SparqlService = Depends(get_sparql),
+    principal: Principal = Depends(current_principal),
+) -> Response:
+    """Without a query, GET answers with the SPARQL Service Description of what the caller may read."""
+    body = (
+        b""
+        if request.method in ("GET", "HEAD")
+        else await _body(request, service.settings.max_query_bytes * 4, "query")
+    )
+    with _problems():
+        parsed = parse_query_request(
+            request.method,
+            request.url.query,
+            request.headers.get("content-type"),
+            body,
+            max_bytes=service.settings.max_query_bytes,
+        )
+        if parsed is None:
+            return await _service_description(request, service, principal)
+        answer = await service.query(principal, parsed, request.headers.get("accept"))
+    headers = {"Vary": "Accept, Authorization", "X-SPARQL-Row-Cap": str(service.settings.sparql_row_cap)}
+    if answer.head.complete:
+        headers["X-SPARQL-Truncated"] = "true" if answer.head.truncated else "false"
+    if request.method == "HEAD":
+        answer.release()
+        return Response(media_type=_with_charset(answer.head.media_type), headers=headers)
+    if answer.head.complete:  # at most ~1 MiB, already produced: a plain response is cheaper than a stream
+        try:
+            content = b"".join([chunk async for chunk in answer.body])
+        finally:
+            answer.release()
+        return Response(content, media_type=_with_charset(answer.head.media_type), headers=headers)
+    return AnswerResponse(answer, headers)
+
+
+async def _service_description(request: Request, service: SparqlService, principal: Principal) -> Response:
+    media = choose(request.headers.get("accept"), "construct")
+    if media is None:
+        raise SparqlError(406, "Not Acceptable", f"the service description is sent as {', '.join(RDF_TYPES)}")
+    graphs = await run_in_threadpool(service.ctx.store.graphs)
+    triples = service_description(service.endpoint, service.scope(principal), service.ctx.datasets, graphs)
+    body = ox.serialize(triples, format=rdf_format(media), prefixes=_SD_PREFIXES)
+    return Response(
+        b"" if request.method == "HEAD" else body, media_type=_with_charset(media), headers={"Vary": "Accept"}
+    )
+
+
+_SD_PREFIXES = {"sd": SD, "void": VOID, "dct": DCT}
+
+
+# -- update --------------------------------------------------------------------------------------------------------
+@router.api_route("/sparql/update", methods=ALL_METHODS, summary="SPARQL 1.1 update (operators)", status_code=204)
+async def sparql_update(
+    request: Request,
+    service: SparqlService = Depends(get_sparql),
+    _: Principal = Depends(require_role("operator")),
+) -> Response:
+    body = (
+        b""
+        if request.method in ("GET", "HEAD")
+        else await _body(request, service.settings.max_update_bytes * 4, "update")
+    )
+    with _problems():
+        parsed = parse_update_request(
+            request.method,
+            request.url.query,
+            request.headers.get("content-type"),
+            body,
+            max_bytes=service.settings.max_update_bytes,
+        )
+        await service.update(parsed)
+    return Response(status_code=204)
+
+
+# -- graph store ---------------------------------------------------------------------------------------------------
+@router.api_route("/store", methods=ALL_METHODS, summary="Graph Store HTTP Protocol (?graph=IRI or ?default)")
+async def graph_store(
+    request: Request,
+    service: SparqlService = Depends(get_sparql),
+    principal: Principal = Depends(current_principal),
+) -> Response:
+    return await _graph_store(request, service, principal, direct_iri=None)
+
+
+@router.api_route("/store/{path:path}", methods=ALL_METHODS, summary="Graph Store HTTP Protocol (direct graph URL)")
+async def graph_store_direct(
+    path: str,
+    request: Request,
+    service: SparqlService = Depends(get_sparql),
+    principal: Principal = Depends(current_principal),
+) -> Response:
+    return await _graph_store(request, service, principal, direct_iri=f"{service.settings.base_url}/store/{path}")
+
+
+async def _graph_store(
+    request: Request, service: SparqlService, principal: Principal, direct_iri: str | None
+) -> Response:
+    store = service.ctx.store
+    with _problems():
+        target = resolve_target(request.url.query, direct_iri)
+        method = request.method
+        if method in ("GET", "HEAD"):
+            if target is None:
+                raise SparqlError(400, "No graph named", "name the graph: ?graph=<IRI> or ?default")
+            check_read(service.scope(principal), target)
+            return await _read_graph(request, store, target)
+        if method not in ("PUT", "POST", "DELETE"):
+            raise SparqlError(
+                405,
+                "Method Not Allowed",
+                "use GET, HEAD, PUT, POST or DELETE",
+                headers={"Allow": "GET, HEAD, PUT, POST, DELETE"},
+            )
+        require_role("operator")(request)
+        if method == "POST" and target is None:
+            target = GraphTarget(f"{service.settings.base_url}/store/{uuid.uuid4()}")
+            await _write_graph(request, service, target, replace=False)
+            return Response(status_code=201, headers={"Location": target.iri or ""})
+        if target is None:
+            raise SparqlError(400, "No graph named", "name the graph: ?graph=<IRI> or ?default")
+        existed = target.iri is None or await run_in_threadpool(store.has_graph, target.iri)
+        if method == "DELETE":
+            if not existed:
+                raise SparqlError(404, "Not Found", f"{target.label} does not exist")
+            await run_in_threadpool(store.drop_graph, target.iri)
+            return Response(status_code=204)
+        await _write_graph(request, service, target, replace=method == "PUT")
+        return Response(status_code=204 if existed else 201)
+
+
+async def _read_graph(request: Request, store: GraphStore, target: GraphTarget) -> Response:
+    media = best(request.headers.get("accept"), GRAPH_TYPES + ("text/plain",))
+    if media is None:
+        raise SparqlError(406, "Not Acceptable", f"a graph is sent as {', '.join(GRAPH_TYPES)}")
+    if target.iri is not None and not await run_in_threadpool(store.has_graph, target.iri):
+        raise SparqlError(404, "Not Found", f"{target.label} does not exist")
+    headers = {"Vary": "Accept, Authorization"}
+    if request.method == "HEAD":
+        return Response(media_type=_with_charset(media), headers=headers)
+    chunks = store.export(target.iri, media)
+    return StreamingResponse(_iterate_in_thread(chunks), media_type=_with_charset(media), headers=headers)
+
+
+async def _iterate_in_thread(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    while True:
+        chunk = await run_in_threadpool(next, chunks, None)
+        if chunk is None:
+            return
+        yield chunk
+
+
+async def _write_graph(request: Request, service: SparqlService, target: GraphTarget, *, replace: bool) -> None:
+    store = service.ctx.store
+    content_type = request.headers.get("content-type", "")
+    if content_type.lower().startswith("multipart/form-data"):
+        if replace:
+            raise SparqlError(415, "Unsupported Media Type", "multipart/form-data is accepted by POST only")
+        triples = await _multipart_triples(request, service.settings.max_upload_bytes)
+        await run_in_threadpool(store.add_to_graph, target.iri, iter(triples))
+        return
+    media = upload_media_type(content_type)
+    with tempfile.TemporaryDirectory(prefix="gsp-") as tmp:
+        path = Path(tmp) / "upload"
+        size = 0
+        with path.open("wb") as fh:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > service.settings.max_upload_bytes:
+                    raise SparqlError(
+                        413, "Upload too large", f"uploads are limited to {service.settings.max_upload_bytes} bytes"
+                    )
+                fh.write(chunk)
+        try:
+            if replace:
+                await run_in_threadpool(store.replace_graph, target.iri, path, media)
+            else:
+                await run_in_threadpool(store.add_to_graph, target.iri, path, media)
+        except RdfSyntaxError as exc:
+            raise SparqlError(400, "Malformed RDF", str(exc)) from None
+        except ValueError as exc:  # invalid UTF-8 and other decoding failures surface as ValueError
+            raise SparqlError(400, "Malformed RDF", str(exc)) from None
+
+
+async def _multipart_triples(request: Request, limit: int) -> list[ox.Triple]:
+    """Parse every part of a multipart/form-data upload first, so that a bad part adds nothing."""
+    form = await request.form(max_part_size=limit)
+    triples: list[ox.Triple] = []
+    for name, part in form.multi_items():
+        if isinstance(part, str):
+            raise SparqlError(400, "Bad multipart part", f"part {name!r} is not a file upload")
+        media = upload_media_type(part.content_type)
+        data = await part.read()
+        try:
+            triples += [q.triple for q in ox.parse(data, rdf_format(media), base_iri=None)]
+        except (SyntaxError, ValueError) as exc:
+            raise SparqlError(400, "Malformed RDF", f"part {name!r}: {exc}") from None
+    return triples
+
+
+# -- VoID ----------------------------------------------------------------------------------------------------------
+@router.get("/.well-known/void", summary="VoID description of the datasets (size, classes, properties, links)")
+@router.get("/void", summary="VoID description of the datasets (size, classes, properties, links)")
+async def void(request: Request, service: SparqlService = Depends(get_sparql)) -> Response:
+    media = choose(request.headers.get("accept"), "construct")
+    if media is None:
+        raise Problem(406, "Not Acceptable", f"VoID is sent as {', '.join(RDF_TYPES)}")
+    query = void_description_query(service.ctx.datasets)
+    result = await run_in_threadpool(service.ctx.store.query, query, result_media_type=media)
+    body = await run_in_threadpool(result.read)
+    return Response(body, media_type=_with_charset(media), headers={"Vary": "Accept"})
+
+
+# -- console -------------------------------------------------------------------------------------------------------
+_STATIC = Path(__file__).resolve().parent.parent / "static"
+_ASSETS = {"yasgui.min.js": "text/javascript", "yasgui.min.css": "text/css"}
+
+
+@router.get("/", summary="SPARQL console (YASGUI) with the example queries", include_in_schema=False)
+def console() -> HTMLResponse:
+    examples = [{"name": e.name, "title": e.title, "query": e.query} for e in load_examples()]
+    template = jinja2.Template((_STATIC / "console.html").read_text(encoding="utf-8"), autoescape=True)
+    # JSON inside <script>: only "</" could end the element early.
+    examples_json = markupsafe.Markup(json.dumps(examples).replace("</", "<\\/"))
+    return HTMLResponse(template.render(base="", examples_json=examples_json))
+
+
+@router.get("/console/{asset}", include_in_schema=False)
+def console_asset(asset: str) -> FileResponse:
+    if asset not in _ASSETS:
+        raise Problem(404, "Not Found", f"no console asset {asset!r}")
+    return FileResponse(
+        _STATIC / "vendor" / "yasgui" / asset,
+        media_type=_ASSETS[asset],
+        headers={"Cache-Control": "public, max-age=86400"},
+    )

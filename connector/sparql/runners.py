@@ -1,0 +1,393 @@
+"""Where queries run: off the event loop, under a time limit that really stops them.
+
+* :class:`ProcessPoolRunner` (embedded on-disk store): worker processes read a snapshot of the store (a RocksDB
+  checkpoint, re-made after each write). A query that overruns its limit gets its worker killed and replaced, so
+  its CPU and memory are freed at once while the other workers keep answering. pyoxigraph has no way to cancel a
+  running query from another thread; a process boundary is the only sure stop.
+* :class:`ThreadRunner` (remote store, in-memory store): the query runs in a thread; the limit cuts the HTTP
+  request to the remote server (which should enforce its own limit too, e.g. ``oxigraph serve --timeout-s``) and
+  stops any streaming evaluation at the next answer chunk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import pickle
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from connector.sparql.execution import (
+    HEADER,
+    AnswerHead,
+    QueryPlan,
+    Sink,
+    error_payload,
+    execute,
+    frame,
+    raise_payload,
+)
+from connector.store import GraphStore, QueryTimeout, StoreError
+from connector.store.embedded import EmbeddedStore
+
+log = logging.getLogger("connector.sparql")
+
+
+@dataclass
+class Answer:
+    """A running answer: its head, its body chunks, and ``release`` to call once done with it (always)."""
+
+    head: AnswerHead
+    body: AsyncIterator[bytes]
+    release: Callable[[], None]
+
+
+class Runner(ABC):
+    @abstractmethod
+    async def run(self, plan: QueryPlan, timeout_s: float) -> Answer:
+        """Start ``plan``; return once the answer's head is known. The body must be consumed or closed."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Stop background resources."""
+
+
+DEMOTE_AFTER_S = 1.0
+"""A query running longer than this gets a lower CPU priority (nice ``DEMOTED_NICE``), so that short queries keep
+their latency while it runs; its worker is retired afterwards (priority cannot be raised back unprivileged)."""
+DEMOTED_NICE = 10
+
+
+def _timeout(timeout_s: float) -> QueryTimeout:
+    return QueryTimeout(f"the query ran longer than the {timeout_s:g} s limit and was stopped")
+
+
+# -- threads -------------------------------------------------------------------------------------------------------
+class _Cancelled(Exception):
+    pass
+
+
+class _QueueSink(Sink):
+    """Hands frames to the event loop, blocking the worker thread while the client is slow (backpressure)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue, cancelled: threading.Event) -> None:
+        super().__init__()
+        self._loop, self._queue, self._cancelled = loop, queue, cancelled
+
+    def put(self, item: tuple[str, object]) -> None:
+        if self._cancelled.is_set():
+            raise _Cancelled
+        asyncio.run_coroutine_threadsafe(self._queue.put(item), self._loop).result()
+
+    def emit_head(self, head: AnswerHead) -> None:
+        self.put(("H", head))
+
+    def emit_data(self, data: bytes) -> None:
+        self.put(("D", data))
+
+    def emit_end(self, rows: int, truncated: bool) -> None:
+        self.put(("E", (rows, truncated)))
+
+
+class ThreadRunner(Runner):
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+
+    async def run(self, plan: QueryPlan, timeout_s: float) -> Answer:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue(maxsize=8)
+        cancelled = threading.Event()
+        sink = _QueueSink(loop, queue, cancelled)
+
+        def work() -> None:
+            try:
+                execute(self._store, plan, sink)
+            except _Cancelled:
+                pass
+            except Exception as exc:
+                if not cancelled.is_set():
+                    sink.put(("X", error_payload(exc)))
+
+        loop.run_in_executor(None, work)
+        deadline = time.monotonic() + timeout_s
+
+        async def next_item() -> tuple[str, object]:
+            try:
+                return await asyncio.wait_for(queue.get(), max(deadline - time.monotonic(), 0))
+            except TimeoutError:
+                cancelled.set()
+                _drain(queue)
+                raise _timeout(timeout_s) from None
+
+        kind, value = await next_item()
+        if kind == "X":
+            raise_payload(value)  # type: ignore[arg-type]
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                while True:
+                    item_kind, item = await next_item()
+                    if item_kind == "D":
+                        yield item  # type: ignore[misc]
+                    elif item_kind == "E":
+                        return
+                    else:
+                        raise StoreError(f"query failed while streaming: {item}")
+            finally:
+                release()
+
+        def release() -> None:
+            cancelled.set()
+            _drain(queue)
+
+        return Answer(value, body(), release)  # type: ignore[arg-type]
+
+
+def _drain(queue: asyncio.Queue) -> None:
+    """Unblock a producer waiting on a full queue after the consumer gave up."""
+    while not queue.empty():
+        queue.get_nowait()
+
+
+# -- worker processes ----------------------------------------------------------------------------------------------
+class _Zygote:
+    """The process that forks workers (see :mod:`connector.sparql.worker`)."""
+
+    def __init__(self) -> None:
+        parent, child = socket.socketpair()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "connector.sparql.worker", str(child.fileno())],
+            pass_fds=(child.fileno(),),
+            stdin=subprocess.DEVNULL,
+        )
+        child.close()
+        self._control = parent
+        self._lock = threading.Lock()
+
+    def fork(self, sock: socket.socket) -> int:
+        with self._lock:
+            socket.send_fds(self._control, [b"F"], [sock.fileno()])
+            reply = b""
+            while len(reply) < 4:
+                chunk = self._control.recv(4 - len(reply))
+                if not chunk:
+                    raise StoreError("the query worker factory stopped")
+                reply += chunk
+            return int.from_bytes(reply, "big")
+
+    def close(self) -> None:
+        self._control.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._proc.wait(5)
+        if self._proc.poll() is None:
+            self._proc.kill()
+
+
+class _Worker:
+    def __init__(self, pid: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.pid, self.reader, self.writer = pid, reader, writer
+
+    @classmethod
+    async def start(cls, zygote: _Zygote) -> _Worker:
+        parent, child = socket.socketpair()
+        try:
+            pid = await asyncio.to_thread(zygote.fork, child)
+        finally:
+            child.close()
+        reader, writer = await asyncio.open_unix_connection(sock=parent, limit=1 << 22)
+        return cls(pid, reader, writer)
+
+    async def frame(self) -> tuple[bytes, bytes]:
+        kind, size = HEADER.unpack(await self.reader.readexactly(HEADER.size))
+        return kind, await self.reader.readexactly(size)
+
+    def kill(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+
+class ProcessPoolRunner(Runner):
+    """``size`` worker processes over snapshots of an on-disk embedded store."""
+
+    def __init__(self, store: EmbeddedStore, size: int) -> None:
+        if store.path is None:
+            raise ValueError("worker processes need an on-disk store")
+        self._store, self._size = store, size
+        self._root = store.path.parent / f"{store.path.name}.snapshots"
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._all: set[_Worker] = set()
+        self._snapshot: tuple[int, Path] | None = None
+        self._in_use: dict[Path, int] = {}
+        self._lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+        self._sequence = 0
+        self._zygote: _Zygote | None = None
+
+    async def _start(self) -> None:
+        """Start the workers on the running event loop (again if the loop changed, as between test clients)."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not None:
+            for worker in list(self._all):
+                worker.kill()
+            self._all.clear()
+        self._loop = loop
+        self._idle = asyncio.Queue()
+        self._lock = asyncio.Lock()
+        async with self._lock:
+            shutil.rmtree(self._root, ignore_errors=True)
+            self._root.mkdir(parents=True)
+            if self._zygote is None:
+                self._zygote = _Zygote()
+            for worker in await asyncio.gather(*(_Worker.start(self._zygote) for _ in range(self._size))):
+                self._all.add(worker)
+                self._idle.put_nowait(worker)
+            self._snapshot = None
+            self._in_use.clear()
+
+    async def _current_snapshot(self) -> Path:
+        generation = self._store.generation
+        if self._snapshot is not None and self._snapshot[0] == generation:
+            return self._snapshot[1]
+        async with self._lock:
+            generation = self._store.generation
+            if self._snapshot is None or self._snapshot[0] != generation:
+                self._sequence += 1
+                path = self._root / f"{self._sequence:06d}"
+                await asyncio.to_thread(self._store.snapshot, path)
+                old, self._snapshot = self._snapshot, (generation, path)
+                if old is not None:
+                    self._release(old[1], 0)
+            return self._snapshot[1]
+
+    def _release(self, path: Path, delta: int) -> None:
+        """Track queries per snapshot; delete a snapshot nobody reads that is no longer current."""
+        count = self._in_use.get(path, 0) + delta
+        self._in_use[path] = count
+        if count <= 0 and (self._snapshot is None or self._snapshot[1] != path):
+            self._in_use.pop(path, None)
+            shutil.rmtree(path, ignore_errors=True)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` (its query is abandoned) and start a fresh one in the background."""
+        self._all.discard(worker)
+        worker.kill()
+        if not self._closed:
+            asyncio.get_running_loop().create_task(self._add_worker())
+
+    async def _add_worker(self) -> None:
+        assert self._zygote is not None
+        worker = await _Worker.start(self._zygote)
+        if self._closed:
+            worker.kill()
+            return
+        self._all.add(worker)
+        self._idle.put_nowait(worker)
+
+    async def run(self, plan: QueryPlan, timeout_s: float) -> Answer:
+        if self._loop is not asyncio.get_running_loop():
+            await self._start()
+        deadline = time.monotonic() + timeout_s
+        snapshot = await self._current_snapshot()
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), timeout_s)
+        except TimeoutError:
+            raise QueryTimeout(f"every query worker stayed busy for {timeout_s:g} s; try again later") from None
+        self._release(snapshot, +1)
+        finished = demoted = False
+        loop_deadline = asyncio.get_running_loop().time() + max(deadline - time.monotonic(), 0)
+
+        def done(ok: bool) -> None:
+            nonlocal finished
+            if finished:
+                return
+            finished = True
+            self._release(snapshot, -1)
+            if ok and not demoted:
+                self._idle.put_nowait(worker)
+            else:
+                self._replace(worker)
+
+        async def next_frame() -> tuple[bytes, bytes]:
+            try:
+                async with asyncio.timeout_at(loop_deadline):
+                    return await worker.frame()
+            except TimeoutError:
+                done(False)
+                log.warning("query stopped after %s s: worker %s killed", timeout_s, worker.pid)
+                raise _timeout(timeout_s) from None
+            except (asyncio.IncompleteReadError, ConnectionError):
+                done(False)
+                raise StoreError("the query worker stopped unexpectedly") from None
+
+        async def first_frame() -> tuple[bytes, bytes]:
+            """A query still running after DEMOTE_AFTER_S yields the CPU to short ones (its worker is retired)."""
+            nonlocal demoted
+            reading = asyncio.ensure_future(next_frame())
+            try:
+                return await asyncio.wait_for(asyncio.shield(reading), DEMOTE_AFTER_S)
+            except TimeoutError:
+                demoted = True
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.setpriority(os.PRIO_PROCESS, worker.pid, DEMOTED_NICE)
+                return await reading
+
+        try:
+            worker.writer.write(frame(b"Q", pickle.dumps((snapshot, plan))))
+            await worker.writer.drain()
+            kind, payload = await first_frame()
+        except asyncio.CancelledError:
+            done(False)
+            raise
+        if kind == b"X":
+            done(True)
+            raise_payload(pickle.loads(payload))
+        head: AnswerHead = pickle.loads(payload)
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                while True:
+                    item_kind, item = await next_frame()
+                    if item_kind == b"D":
+                        yield item
+                    elif item_kind == b"E":
+                        done(True)
+                        return
+                    else:
+                        done(False)
+                        raise StoreError("the query failed while its answer was being sent")
+            finally:
+                done(False)  # the client went away or the stream was cut: the worker may still be busy
+
+        return Answer(head, body(), lambda: done(False))
+
+    async def close(self) -> None:
+        self._closed = True
+        for worker in list(self._all):
+            worker.kill()
+        self._all.clear()
+        if self._zygote is not None:
+            self._zygote.close()
+            self._zygote = None
+        shutil.rmtree(self._root, ignore_errors=True)
+
+    def close_sync(self) -> None:
+        """Kill the workers from outside the event loop (process exit)."""
+        self._closed = True
+        for worker in list(self._all):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker.pid, signal.SIGKILL)
+        if self._zygote is not None:
+            self._zygote.close()
+        shutil.rmtree(self._root, ignore_errors=True)
