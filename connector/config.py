@@ -82,6 +82,62 @@ class Settings(BaseSettings):
         description="API keys as '<label>:<role>[+<role>]:<sha256 hex>' (JSON list in the environment); "
         "`skills-connector auth new-key` prints one.",
     )
+    # -- operations: authentication (see docs/operations.md) ---------------------------------------------------
+    api_key_file: Path | None = Field(
+        None,
+        description="File of API key entries (same format as CONNECTOR_API_KEYS, one per line, '#' comments); "
+        "re-read when it changes. Default <home>/auth/api-keys.",
+    )
+    oidc_issuer: str | None = Field(None, description="OIDC: expected 'iss' of bearer JWTs; unset = OIDC off.")
+    oidc_audience: str | None = Field(None, description="OIDC: expected 'aud' (this connector's client id).")
+    oidc_jwks: str | None = Field(None, description="OIDC: JWKS as a file path or an http(s) URL (jwks_uri).")
+    oidc_roles_claim: str = Field(
+        "roles", description="OIDC: claim holding the roles; dotted path, e.g. 'realm_access.roles' (Keycloak)."
+    )
+    oidc_role_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="OIDC: identity-provider role name -> connector role (operator/validator/partner); "
+        "names equal to a connector role map to themselves.",
+    )
+    oidc_participant_claim: str | None = Field(
+        None, description="OIDC: claim holding the caller's dataspace participant id (partners)."
+    )
+    oidc_algorithms: list[str] = Field(
+        ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"],
+        description="OIDC: accepted JWS algorithms (asymmetric only).",
+    )
+    oidc_leeway_s: float = Field(30.0, ge=0, description="OIDC: clock skew tolerated on exp/nbf/iat, seconds.")
+    oidc_jwks_cache_s: float = Field(300.0, gt=0, description="OIDC: how long a fetched JWKS is reused, seconds.")
+    # -- operations: limits ---------------------------------------------------------------------------------------
+    max_body_bytes: int = Field(1_048_576, gt=0, description="Largest request body by default (413 above).")
+    body_limits: dict[str, int] = Field(
+        default_factory=lambda: {"/admin/jobs": 268_435_456, "/store": 268_435_456, "/validate": 52_428_800},
+        description="Largest request body per path prefix (longest prefix wins), overriding max_body_bytes.",
+    )
+    rate_limit_anonymous_per_minute: int = Field(
+        600, ge=0, description="Requests per minute per client IP without credentials (0 = unlimited)."
+    )
+    rate_limit_authenticated_per_minute: int = Field(
+        3000, ge=0, description="Requests per minute per credential (0 = unlimited)."
+    )
+    rate_limit_burst: int = Field(60, gt=0, description="Requests a client may send at once above its steady rate.")
+    rate_limit_exempt: list[str] = Field(
+        ["/health/", "/metrics"], description="Path prefixes never rate limited (probes, scrapes)."
+    )
+    max_concurrent_queries: int = Field(
+        8, gt=0, description="SPARQL queries evaluated at once per process; more wait, then 503."
+    )
+    query_queue_timeout_s: float = Field(
+        5.0, ge=0, description="How long a SPARQL query waits for a free slot before 503 + Retry-After."
+    )
+    # -- operations: observability ------------------------------------------------------------------------------------
+    metrics_enabled: bool = Field(True, description="Serve Prometheus metrics at /metrics.")
+    metrics_role: Literal["operator", "validator", "partner"] | None = Field(
+        None, description="Role required to read /metrics (unset = open, for in-cluster scrapers)."
+    )
+    ready_datasets: list[str] = Field(
+        ["rome", "esco"], description="Datasets whose graphs must be non-empty for /health/ready."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -119,6 +175,20 @@ class Settings(BaseSettings):
             if missing:
                 raise ValueError(f"store=remote needs {', '.join(missing)}")
         return self
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        if self.oidc_issuer and not (self.oidc_audience and self.oidc_jwks):
+            raise ValueError("oidc_issuer needs CONNECTOR_OIDC_AUDIENCE and CONNECTOR_OIDC_JWKS")
+        unsafe = [a for a in self.oidc_algorithms if a.upper().startswith("HS") or a.lower() == "none"]
+        if unsafe:
+            raise ValueError(f"oidc_algorithms: symmetric or 'none' algorithms are refused: {unsafe}")
+        return self
+
+    @cached_property
+    def api_key_path(self) -> Path:
+        """File of API key entries (hashes only)."""
+        return self.api_key_file or self.home / "auth" / "api-keys"
 
     @cached_property
     def store_path(self) -> Path:
