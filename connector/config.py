@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_BASE_IRI = "https://w3id.org/gen-skills/"
@@ -44,6 +45,53 @@ class _TomlFileSource(PydanticBaseSettingsSource):
             raise ConfigError(f"CONNECTOR_CONFIG: {path} is not valid TOML: {exc}") from exc
         # Accept an optional [connector] table as well as top-level keys.
         return {**{k: v for k, v in data.items() if not isinstance(v, dict)}, **data.get("connector", {})}
+
+
+class DspParticipant(BaseModel):
+    """A dataspace partner this connector knows: how it proves its identity and where it may be called back."""
+
+    model_config = {"extra": "forbid"}
+
+    id: str = Field(..., min_length=1, description="Participant identifier (a DID such as did:web:partner.example).")
+    token_sha256: str | None = Field(
+        None, description="SHA-256 hex of the bearer token the partner sends (static identity)."
+    )
+    public_key: str | None = Field(
+        None, description="PEM public key or JWK (JSON) verifying the partner's ES256/EdDSA JWTs (iss = id)."
+    )
+    callback_hosts: list[str] = Field(
+        default_factory=list, description="Hosts ('host' or 'host:port') our callbacks to this partner may reach."
+    )
+    member: bool = Field(False, description="Member of the dataspace (policies restricted to members allow it).")
+    outbound_token: str | None = Field(
+        None, description="Token we send in Authorization when calling this partner (else a signed JWT, if any)."
+    )
+
+
+class DspPolicy(BaseModel):
+    """An ODRL offer template: which datasets it covers and the constraints a request must meet."""
+
+    model_config = {"extra": "forbid"}
+
+    id: str = Field(..., pattern=r"^[A-Za-z0-9._-]+$", description="Policy name (part of the offer IRI).")
+    datasets: list[str] = Field(..., min_length=1, description="Dataset ids the offer applies to.")
+    purposes: list[str] = Field(default_factory=list, description="Allowed purposes (empty: any).")
+    members_only: bool = Field(False, description="Only dataspace members may agree to it.")
+    not_before: datetime | None = Field(None, description="Agreements possible from this instant.")
+    not_after: datetime | None = Field(None, description="Agreements and transfers possible until this instant.")
+    attribution: bool = Field(False, description="Use requires attribution (odrl:attribute duty).")
+
+
+DEFAULT_DSP_POLICIES = [
+    DspPolicy(id="open-attribution", datasets=["esco", "rome", "alignment", "catalog"], attribution=True),
+    DspPolicy(
+        id="members-skills-matching-research",
+        datasets=["trainings", "job-sheets"],
+        purposes=["skills-matching", "research"],
+        members_only=True,
+        attribution=True,
+    ),
+]
 
 
 class Settings(BaseSettings):
@@ -137,6 +185,30 @@ class Settings(BaseSettings):
     )
     ready_datasets: list[str] = Field(
         ["rome", "esco"], description="Datasets whose graphs must be non-empty for /health/ready."
+    )
+
+    dsp_participants: list[DspParticipant] = Field(
+        default_factory=list, description="Dataspace partners (JSON list in the environment); see docs/dataspace.md."
+    )
+    dsp_policies: list[DspPolicy] = Field(
+        default_factory=lambda: list(DEFAULT_DSP_POLICIES),
+        description="ODRL offer templates per dataset (JSON list in the environment); see docs/dataspace.md.",
+    )
+    dsp_signing_key: Path | None = Field(
+        None, description="PEM private key (EC P-256 or Ed25519) signing the JWTs this connector sends to partners."
+    )
+    dsp_jwt_clock_skew_s: int = Field(60, ge=0, description="Tolerated clock skew when checking partner JWTs.")
+    dsp_transfer_token_ttl_s: int = Field(3600, gt=0, description="Lifetime of a transfer (data access) token.")
+    dsp_max_body_bytes: int = Field(1_000_000, gt=0, description="Largest accepted DSP message, in bytes.")
+    dsp_catalog_page_size: int = Field(50, gt=0, le=1000, description="Datasets per catalog page (Link rel=next).")
+    dsp_tck_mode: bool = Field(
+        False, description="Seed what the Eclipse Dataspace TCK expects and expose its trigger endpoints (tests only)."
+    )
+    dsp_tck_participant: str = Field("TCK_PARTICIPANT", description="TCK mode: the TCK's participant id.")
+    dsp_tck_token: str = Field("tck-token", description="TCK mode: the bearer token the TCK sends.")
+    dsp_tck_callback_hosts: list[str] = Field(
+        default_factory=lambda: ["host.docker.internal", "localhost", "127.0.0.1"],
+        description="TCK mode: hosts the TCK's callback address may point to.",
     )
 
     @classmethod

@@ -8,7 +8,7 @@ from connector import __version__
 from connector.api.middleware import RequestIdMiddleware
 from connector.api.operations import install_operations
 from connector.api.problems import install_problem_handlers
-from connector.api.routers import health, sparql
+from connector.api.routers import dsp, health, sparql
 from connector.auth import CredentialResolver
 from connector.auth.configured import configured_resolvers
 from connector.context import Context
@@ -31,4 +31,5 @@ def create_app(ctx: Context | None = None, *, initial_load_done: bool = True) ->
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(sparql.router)
+    dsp.install(app, ctx)
     return app

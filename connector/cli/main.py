@@ -7,7 +7,7 @@ import typer
 from connector import __version__
 from connector.auth import ROLES, hash_key
 from connector.auth.configured import append_key_entry, ensure_operator_key, new_api_key
-from connector.cli import store
+from connector.cli import dsp, store
 from connector.cli.common import EXIT_USAGE, core_context, fail
 from connector.cli.progress import RichProgress, console
 from connector.context import Context
@@ -20,6 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(store.app, name="store")
+app.add_typer(dsp.app, name="dsp")
 
 
 def _print_urls(ctx: Context) -> None:

@@ -145,10 +145,9 @@ def test_jwks_url_is_fetched_cached_and_refetched_for_a_new_key(tmp_path: Path, 
     url = f"http://127.0.0.1:{server.server_address[1]}/certs"
     try:
         with _app(tmp_path, oidc_issuer=ISSUER, oidc_audience=AUDIENCE, oidc_jwks=url) as client:
-            assert isinstance(client.app.state.resolvers[-1], OidcResolver)
-            client.app.state.resolvers[-1] = OidcResolver(
-                issuer=ISSUER, audience=AUDIENCE, jwks=url, jwks_refetch_cooldown_s=0
-            )
+            resolvers = client.app.state.resolvers
+            at = next(i for i, r in enumerate(resolvers) if isinstance(r, OidcResolver))
+            resolvers[at] = OidcResolver(issuer=ISSUER, audience=AUDIENCE, jwks=url, jwks_refetch_cooldown_s=0)
             for _ in range(3):
                 r = client.get("/t/operator", headers=bearer(idp.token(roles=["operator"])))
                 assert r.status_code == 200, r.text

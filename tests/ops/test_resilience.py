@@ -86,7 +86,7 @@ _WRITER = textwrap.dedent(
 
     def endless():
         for i in range(10**9):
-            if i == 200_000:
+            if i == 50_000:
                 print("loading", flush=True)
             yield ox.Triple(ox.NamedNode(f"https://example.org/new/{i}"), p, ox.Literal(str(i)))
 
