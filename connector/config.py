@@ -156,6 +156,11 @@ class Settings(BaseSettings):
     )
     oidc_leeway_s: float = Field(30.0, ge=0, description="OIDC: clock skew tolerated on exp/nbf/iat, seconds.")
     oidc_jwks_cache_s: float = Field(300.0, gt=0, description="OIDC: how long a fetched JWKS is reused, seconds.")
+    dsp_database_url: str | None = Field(
+        None,
+        description="DSP state in PostgreSQL ('postgresql://user@host:5432/db'), shared by several replicas; "
+        "unset = SQLite in <home>/state/dsp.sqlite (one process).",
+    )
     # -- operations: limits ---------------------------------------------------------------------------------------
     max_body_bytes: int = Field(1_048_576, gt=0, description="Largest request body by default (413 above).")
     body_limits: dict[str, int] = Field(
@@ -256,6 +261,13 @@ class Settings(BaseSettings):
         if unsafe:
             raise ValueError(f"oidc_algorithms: symmetric or 'none' algorithms are refused: {unsafe}")
         return self
+
+    @field_validator("dsp_database_url")
+    @classmethod
+    def _dsp_database_url_shape(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a PostgreSQL URL 'postgresql://user[:password]@host[:port]/database'")
+        return value or None
 
     @cached_property
     def api_key_path(self) -> Path:

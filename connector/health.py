@@ -1,7 +1,7 @@
 """Readiness checks: can this process serve? Store reachable, vocabularies loaded, state directory writable.
 
-Each check returns ``(ok, detail)``; capabilities with their own dependency (the dataspace-protocol state database)
-add one with :func:`add_readiness_check`. The HTTP probe (``/health/ready``) runs them all.
+Each check returns ``(ok, detail)``. Checks that belong to one app (the dataspace-protocol state database) are
+passed as ``extra`` by the HTTP probe (``/health/ready``) from ``app.state.readiness_checks``.
 """
 
 from __future__ import annotations
@@ -59,17 +59,16 @@ def state_dir_check(ctx: Context) -> tuple[bool, str]:
 _CHECKS: dict[str, Check] = {"store": store_check, "vocabularies": vocabularies_check, "state": state_dir_check}
 
 
-def add_readiness_check(name: str, check: Check) -> None:
-    """Register another check (e.g. ``state_db``: the DSP state database accepts a write)."""
-    _CHECKS[name] = check
-
-
-def readiness(ctx: Context) -> dict[str, tuple[bool, str]]:
-    """Run every check; the store check runs first and, when it fails, the store-bound checks are not tried."""
+def readiness(
+    ctx: Context, extra: dict[str, Callable[[], tuple[bool, str]]] | None = None
+) -> dict[str, tuple[bool, str]]:
+    """Run every check (and the app's ``extra`` ones); when the store is down the store-bound checks are skipped."""
     results: dict[str, tuple[bool, str]] = {}
     for name, check in _CHECKS.items():
         if name == "vocabularies" and not results.get("store", (True, ""))[0]:
             results[name] = (False, "unknown: store unavailable")
             continue
         results[name] = check(ctx)
+    for name, check_app in (extra or {}).items():
+        results[name] = check_app()
     return results

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from connector import __version__
 from connector.api.middleware import RequestIdMiddleware
-from connector.api.operations import install_operations
+from connector.api.operations import install_operations, watch_dsp
 from connector.api.problems import install_problem_handlers
 from connector.api.routers import dsp, health, sparql
 from connector.auth import CredentialResolver
@@ -32,4 +32,5 @@ def create_app(ctx: Context | None = None, *, initial_load_done: bool = True) ->
     app.include_router(health.router)
     app.include_router(sparql.router)
     dsp.install(app, ctx)
+    watch_dsp(app)
     return app

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from fastapi import FastAPI
 
+from connector import metrics as metric_objects
 from connector.api.limits import install_limits
 from connector.api.observability import MetricsMiddleware
 from connector.api.routers import metrics
 from connector.config import Settings
+from connector.dsp.states import Kind
 
 
 def install_operations(app: FastAPI, settings: Settings) -> None:
@@ -16,6 +20,33 @@ def install_operations(app: FastAPI, settings: Settings) -> None:
     Resulting order, outermost first: request id, metrics, rate limit, body limit, the app.
     """
     install_limits(app, settings)
+    app.state.readiness_checks = {}
     if settings.metrics_enabled:
         app.add_middleware(MetricsMiddleware)
         app.include_router(metrics.router)
+
+
+def watch_dsp(app: FastAPI) -> None:
+    """After the DSP service is installed: readiness checks its state database, /metrics counts its processes."""
+    repo = app.state.dsp.repo
+
+    def state_db() -> tuple[bool, str]:
+        ping = getattr(repo, "ping", None)
+        if ping is None:  # SQLite lives in <home>/state, which the "state" check already writes to
+            return True, "ok"
+        try:
+            ping()
+        except Exception as exc:  # any driver error means "not ready", with its class name, never the DSN
+            return False, f"unavailable: {type(exc).__name__}"
+        return True, "ok"
+
+    app.state.readiness_checks["state_db"] = state_db
+    for kind in Kind:
+        metric_objects.register_state_counts(kind.value, lambda kind=kind: _state_counts(repo, kind))
+
+
+def _state_counts(repo: object, kind: Kind) -> dict[str, int]:
+    counts = getattr(repo, "state_counts", None)
+    if counts is not None:
+        return counts(kind)
+    return dict(Counter(p.state for p in repo.list(kind, limit=100_000)))  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from connector import events
 from connector.config import Settings
 from connector.dsp import messages as m
 from connector.dsp.catalog import Catalog
@@ -346,6 +347,7 @@ class DspService:
             return p
 
     def _after_change(self, p: Process, old: str) -> None:
+        events.dsp_transition(p.kind.value, p.local_pid, p.state, participant=p.counterparty_id, previous=old)
         # Suspension needs no revocation: the resolver only honours tokens of STARTED transfers.
         if p.kind is Kind.TRANSFER and p.role is Role.PROVIDER and p.state in ("COMPLETED", "TERMINATED"):
             self.repo.revoke_tokens(p.local_pid)

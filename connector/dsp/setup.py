@@ -52,6 +52,11 @@ def registry_entries(ctx: Context) -> list[Entry]:
 
 
 def open_repository(ctx: Context) -> DspRepository:
+    """PostgreSQL when ``dsp_database_url`` is set (several replicas), else SQLite under ``<home>/state``."""
+    if ctx.settings.dsp_database_url:
+        from connector.dsp.postgres import PostgresRepository
+
+        return PostgresRepository(ctx.settings.dsp_database_url)
     return SqliteRepository(ctx.settings.home / "state" / "dsp.sqlite")
 
 

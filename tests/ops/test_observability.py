@@ -14,7 +14,7 @@ from connector import events, metrics
 from connector.api.app import create_app
 from connector.config import load_settings
 from connector.context import Context
-from connector.health import add_readiness_check, readiness
+from connector.health import readiness
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -121,13 +121,14 @@ def test_state_directory_not_writable_makes_readiness_fail(tmp_path: Path) -> No
     ctx.close()
 
 
-def test_extra_readiness_checks_are_run(tmp_path: Path) -> None:
-    ctx = Context(load_settings(home=tmp_path / "var", ready_datasets=[]))
-    add_readiness_check("test_db", lambda c: (False, "database refuses writes"))
-    try:
-        assert readiness(ctx)["test_db"] == (False, "database refuses writes")
-    finally:
-        from connector import health
-
-        health._CHECKS.pop("test_db")
+def test_state_database_is_part_of_readiness(tmp_path: Path, postgres_db: str) -> None:
+    ctx = Context(load_settings(home=tmp_path / "var", ready_datasets=[], dsp_database_url=postgres_db))
+    app = create_app(ctx)
+    client = TestClient(app)
+    r = client.get("/health/ready")
+    assert r.status_code == 200 and r.json()["checks"]["state_db"] == "ok"
+    app.state.dsp.repo.close()  # the database goes away
+    r = client.get("/health/ready")
+    assert r.status_code == 503 and r.json()["checks"]["state_db"].startswith("unavailable")
+    assert postgres_db.rsplit("/", 1)[1] not in r.text  # no DSN in the answer
     ctx.close()

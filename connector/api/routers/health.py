@@ -25,7 +25,7 @@ def live() -> dict[str, str]:
     responses={503: {"description": "Not ready; the body says which check failed"}},
 )
 async def ready(request: Request, ctx: Context = Depends(get_context)) -> JSONResponse:
-    results = await run_in_threadpool(readiness, ctx)
+    results = await run_in_threadpool(readiness, ctx, getattr(request.app.state, "readiness_checks", None))
     checks = {name: detail for name, (_, detail) in results.items()}
     checks["initial_load"] = "done" if request.app.state.initial_load_done else "pending"
     ok = all(passed for passed, _ in results.values()) and request.app.state.initial_load_done
