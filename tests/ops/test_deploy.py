@@ -81,7 +81,8 @@ def test_compose_file_wires_connector_to_oxigraph_with_volumes() -> None:
         assert env[key].startswith("http://oxigraph:7878/")
     assert "--location" in oxigraph["command"] and "0.0.0.0:7878" in oxigraph["command"]
     used = {v.split(":")[0] for s in services.values() for v in s.get("volumes", [])}
-    assert used == set(compose["volumes"]) == {"oxigraph-data", "connector-home"}
+    assert used == set(compose["volumes"]) == {"oxigraph-data", "connector-home", "postgres-data"}
+    assert services["postgres"]["profiles"] == ["postgres"]  # optional: DSP state for several replicas
     assert connector["command"] == ["demo"]  # loads the demo data at first start, skips it afterwards
     if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
         checked = subprocess.run(
