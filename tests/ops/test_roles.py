@@ -59,9 +59,12 @@ def _check(client: TestClient, keys: dict[str, str], method: str, path: str, rol
         assert keys[role] not in r.text
 
 
-OPEN_BY_DESIGN = {"/.well-known/dspace-version", "/dsp/data/{dataset_id}"}
-"""DSP version discovery is public; the data plane serves open datasets to anyone and contract ones to token holders
-(checked below)."""
+OPEN_BY_DESIGN = {"/", "/.well-known/dspace-version", "/dsp/data/{dataset_id}"}
+"""The console; DSP version discovery; the data plane serves open datasets to anyone and contract ones to token
+holders (checked below)."""
+OPEN_PREFIXES = ("/static/", "/id/", "/ontology", "/shapes/", "/void", "/catalog", "/datasets")
+"""Anonymous by design (issue 8: open datasets, catalog, console): console assets, linked-data pages of open data,
+the application profile and shapes, VoID and catalog descriptions."""
 
 
 def test_every_route_but_the_open_ones_refuses_anonymous_callers(app_and_keys) -> None:
@@ -70,7 +73,7 @@ def test_every_route_but_the_open_ones_refuses_anonymous_callers(app_and_keys) -
     assert {"/health/ready", "/sparql", "/metrics"} <= route_paths(app)  # the walk sees included routers
     checked = 0
     for path, methods, _ in api_routes(app):
-        if path in OPEN_ROUTES | OPEN_BY_DESIGN:
+        if path in OPEN_ROUTES | OPEN_BY_DESIGN or path.startswith(OPEN_PREFIXES):
             continue
         for method in sorted(methods - {"HEAD", "OPTIONS"}):
             url = re.sub(r"\{[^}]+\}", "x", path)
