@@ -164,8 +164,15 @@ class Settings(BaseSettings):
     # -- operations: limits ---------------------------------------------------------------------------------------
     max_body_bytes: int = Field(1_048_576, gt=0, description="Largest request body by default (413 above).")
     body_limits: dict[str, int] = Field(
-        default_factory=lambda: {"/admin/jobs": 268_435_456, "/store": 268_435_456, "/validate": 52_428_800},
-        description="Largest request body per path prefix (longest prefix wins), overriding max_body_bytes.",
+        default_factory=lambda: {
+            "/admin/jobs": 268_435_456,
+            "/store": 1_073_741_824,
+            "/validate": 67_108_864,
+            "/sparql": 10_485_760,
+            "/update": 10_485_760,
+        },
+        description="Largest request body per path prefix (longest prefix wins), overriding max_body_bytes; an "
+        "outer guard, never below the capability's own limit (uploads, updates, GSP, validation).",
     )
     rate_limit_anonymous_per_minute: int = Field(
         600, ge=0, description="Requests per minute per client IP without credentials (0 = unlimited)."
