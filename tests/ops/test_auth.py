@@ -208,12 +208,15 @@ def test_no_secret_reaches_logs_or_answers(
             client.get("/t/operator", headers={"X-API-Key": secret}),
             client.get("/t/operator", headers=bearer(expired)),
             client.get("/sparql", params={"query": "ASK {}"}, headers=bearer(secret + "x")),
+            client.post("/dsp/2025-1/catalog/request", json={}, headers=bearer(secret)),
+            client.get("/dsp/data/trainings", headers=bearer(expired)),
+            client.get("/dsp/data/trainings", headers=bearer("dspt_" + secret)),
         ]
     logging.getLogger("connector.test").info("login", extra={"access_token": secret, "Authorization": "Bearer x"})
     out, err = capfd.readouterr()
     for text in [out, err, caplog.text, *(a.text for a in answers)]:
         assert secret not in text and expired not in text
-    assert all(a.status_code == 401 for a in answers)
+    assert [a.status_code for a in answers] == [401] * len(answers)
     assert '"access_token": "[redacted]"' in err
 
 
