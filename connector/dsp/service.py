@@ -410,6 +410,7 @@ class DspService:
             try:
                 self.client.post(url, body, p.counterparty_id, peer_address=p.data.get("peer_address", True))
             except PeerError as exc:
+                events.dsp_callback_failed(p.kind.value, p.local_pid, url, str(exc))
                 if action is not Action.TERMINATE:
                     self._fail(p, f"{action.value} could not be delivered: {exc}")
                 raise

@@ -103,6 +103,9 @@ def test_negotiation_continues_after_provider_crash(tmp_path: Path, state: str, 
             assert event.body["eventType"] == "FINALIZED"
             b.state("negotiations", ppid, "FINALIZED")
             assert not party.errors, party.errors
+            scraped = requests.get(f"{second.base}/metrics", timeout=10).text
+            assert 'connector_dsp_transitions_total{process="negotiation",state="FINALIZED"} 1.0' in scraped
+            assert 'connector_dsp_processes{process="negotiation",state="FINALIZED"} 1.0' in scraped
 
             # the agreement made before the crash is usable: a pull transfer and a query with its token
             agreement_id = agreement["agreement"]["@id"]
