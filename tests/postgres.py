@@ -41,7 +41,7 @@ def _run_as() -> pwd.struct_passwd | None:
 
 
 @contextmanager
-def postgres_cluster() -> Iterator[str]:
+def postgres_cluster(port: int | None = None) -> Iterator[str]:
     """Yield a DSN (``postgresql://connector@127.0.0.1:<port>/postgres``) of a fresh, empty cluster."""
     bindir = postgres_bindir()
     owner = _run_as()
@@ -51,7 +51,7 @@ def postgres_cluster() -> Iterator[str]:
     if owner is not None:
         os.chown(root, owner.pw_uid, owner.pw_gid)
         as_owner = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": [], "cwd": root}
-    port = free_port()
+    port = port or free_port()
     env = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
     try:
         subprocess.run(

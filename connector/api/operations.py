@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from connector import metrics as metric_objects
 from connector.api.limits import install_limits
 from connector.api.observability import MetricsMiddleware
+from connector.api.problems import problem_response
 from connector.api.routers import metrics
 from connector.config import Settings
+from connector.dsp.postgres import StateDatabaseUnavailable
 from connector.dsp.states import Kind
 
 
@@ -21,6 +24,11 @@ def install_operations(app: FastAPI, settings: Settings) -> None:
     """
     install_limits(app, settings)
     app.state.readiness_checks = {}
+
+    @app.exception_handler(StateDatabaseUnavailable)
+    async def _state_db_down(request: Request, exc: StateDatabaseUnavailable) -> JSONResponse:
+        return problem_response(request, 503, "State database unavailable", str(exc), headers={"Retry-After": "10"})
+
     if settings.metrics_enabled:
         app.add_middleware(MetricsMiddleware)
         app.include_router(metrics.router)
@@ -36,7 +44,9 @@ def watch_dsp(app: FastAPI) -> None:
             return True, "ok"
         try:
             ping()
-        except Exception as exc:  # any driver error means "not ready", with its class name, never the DSN
+        except StateDatabaseUnavailable as exc:
+            return False, str(exc)
+        except Exception as exc:  # any other driver error also means "not ready": its class name, never the DSN
             return False, f"unavailable: {type(exc).__name__}"
         return True, "ok"
 

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from connector.dsp.postgres import PostgresRepository
+from connector.dsp.postgres import PostgresRepository, StateDatabaseUnavailable
 from connector.dsp.repository import Agreement, ConcurrentUpdate, DspRepository, Process, TransferToken
 from connector.dsp.sqlite import SqliteRepository
 from connector.dsp.states import Kind, Role
+from tests.postgres import postgres_cluster
+from tests.servers import free_port
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -134,3 +136,23 @@ def test_postgres_schema_creation_is_safe_when_replicas_start_together(postgres_
     repos[2].ping()
     for r in repos:
         r.close()
+
+
+def test_postgres_down_at_start_is_reported_then_recovered_without_restart() -> None:
+    port = free_port()
+    repo = PostgresRepository(f"postgresql://connector:s3cret-pw@127.0.0.1:{port}/postgres", timeout_s=0.5)
+    with pytest.raises(StateDatabaseUnavailable) as caught:
+        repo.get(Kind.NEGOTIATION, "urn:uuid:p1")
+    assert "s3cret-pw" not in str(caught.value)
+    with postgres_cluster(port):
+        deadline = time.monotonic() + 30  # the pool reconnects with back-off
+        while True:
+            try:
+                repo.insert(negotiation())  # the schema is created on the first successful connection
+                break
+            except StateDatabaseUnavailable:
+                assert time.monotonic() < deadline, "no reconnection within 30 s"
+                time.sleep(0.2)
+        assert repo.get(Kind.NEGOTIATION, "urn:uuid:p1").state == "REQUESTED"
+        repo.ping()
+    repo.close()
