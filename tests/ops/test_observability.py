@@ -129,6 +129,6 @@ def test_state_database_is_part_of_readiness(tmp_path: Path, postgres_db: str) -
     assert r.status_code == 200 and r.json()["checks"]["state_db"] == "ok"
     app.state.dsp.repo.close()  # the database goes away
     r = client.get("/health/ready")
-    assert r.status_code == 503 and r.json()["checks"]["state_db"].startswith("unavailable")
+    assert r.status_code == 503 and "unavailable" in r.json()["checks"]["state_db"]
     assert postgres_db.rsplit("/", 1)[1] not in r.text  # no DSN in the answer
     ctx.close()
