@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_BASE_IRI = "https://w3id.org/gen-skills/"
@@ -44,6 +45,53 @@ class _TomlFileSource(PydanticBaseSettingsSource):
             raise ConfigError(f"CONNECTOR_CONFIG: {path} is not valid TOML: {exc}") from exc
         # Accept an optional [connector] table as well as top-level keys.
         return {**{k: v for k, v in data.items() if not isinstance(v, dict)}, **data.get("connector", {})}
+
+
+class DspParticipant(BaseModel):
+    """A dataspace partner this connector knows: how it proves its identity and where it may be called back."""
+
+    model_config = {"extra": "forbid"}
+
+    id: str = Field(..., min_length=1, description="Participant identifier (a DID such as did:web:partner.example).")
+    token_sha256: str | None = Field(
+        None, description="SHA-256 hex of the bearer token the partner sends (static identity)."
+    )
+    public_key: str | None = Field(
+        None, description="PEM public key or JWK (JSON) verifying the partner's ES256/EdDSA JWTs (iss = id)."
+    )
+    callback_hosts: list[str] = Field(
+        default_factory=list, description="Hosts ('host' or 'host:port') our callbacks to this partner may reach."
+    )
+    member: bool = Field(False, description="Member of the dataspace (policies restricted to members allow it).")
+    outbound_token: str | None = Field(
+        None, description="Token we send in Authorization when calling this partner (else a signed JWT, if any)."
+    )
+
+
+class DspPolicy(BaseModel):
+    """An ODRL offer template: which datasets it covers and the constraints a request must meet."""
+
+    model_config = {"extra": "forbid"}
+
+    id: str = Field(..., pattern=r"^[A-Za-z0-9._-]+$", description="Policy name (part of the offer IRI).")
+    datasets: list[str] = Field(..., min_length=1, description="Dataset ids the offer applies to.")
+    purposes: list[str] = Field(default_factory=list, description="Allowed purposes (empty: any).")
+    members_only: bool = Field(False, description="Only dataspace members may agree to it.")
+    not_before: datetime | None = Field(None, description="Agreements possible from this instant.")
+    not_after: datetime | None = Field(None, description="Agreements and transfers possible until this instant.")
+    attribution: bool = Field(False, description="Use requires attribution (odrl:attribute duty).")
+
+
+DEFAULT_DSP_POLICIES = [
+    DspPolicy(id="open-attribution", datasets=["esco", "rome", "alignment", "catalog"], attribution=True),
+    DspPolicy(
+        id="members-skills-matching-research",
+        datasets=["trainings", "job-sheets"],
+        purposes=["skills-matching", "research"],
+        members_only=True,
+        attribution=True,
+    ),
+]
 
 
 class Settings(BaseSettings):
@@ -108,6 +156,98 @@ class Settings(BaseSettings):
         description="API keys as '<label>:<role>[+<role>]:<sha256 hex>' (JSON list in the environment); "
         "`skills-connector auth new-key` prints one.",
     )
+    # -- operations: authentication (see docs/operations.md) ---------------------------------------------------
+    api_key_file: Path | None = Field(
+        None,
+        description="File of API key entries (same format as CONNECTOR_API_KEYS, one per line, '#' comments); "
+        "re-read when it changes. Default <home>/auth/api-keys.",
+    )
+    oidc_issuer: str | None = Field(None, description="OIDC: expected 'iss' of bearer JWTs; unset = OIDC off.")
+    oidc_audience: str | None = Field(None, description="OIDC: expected 'aud' (this connector's client id).")
+    oidc_jwks: str | None = Field(None, description="OIDC: JWKS as a file path or an http(s) URL (jwks_uri).")
+    oidc_roles_claim: str = Field(
+        "roles", description="OIDC: claim holding the roles; dotted path, e.g. 'realm_access.roles' (Keycloak)."
+    )
+    oidc_role_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="OIDC: identity-provider role name -> connector role (operator/validator/partner); "
+        "names equal to a connector role map to themselves.",
+    )
+    oidc_participant_claim: str | None = Field(
+        None, description="OIDC: claim holding the caller's dataspace participant id (partners)."
+    )
+    oidc_algorithms: list[str] = Field(
+        ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"],
+        description="OIDC: accepted JWS algorithms (asymmetric only).",
+    )
+    oidc_leeway_s: float = Field(30.0, ge=0, description="OIDC: clock skew tolerated on exp/nbf/iat, seconds.")
+    oidc_jwks_cache_s: float = Field(300.0, gt=0, description="OIDC: how long a fetched JWKS is reused, seconds.")
+    dsp_database_url: str | None = Field(
+        None,
+        description="DSP state in PostgreSQL ('postgresql://user@host:5432/db'), shared by several replicas; "
+        "unset = SQLite in <home>/state/dsp.sqlite (one process).",
+    )
+    # -- operations: limits ---------------------------------------------------------------------------------------
+    max_body_bytes: int = Field(1_048_576, gt=0, description="Largest request body by default (413 above).")
+    body_limits: dict[str, int] = Field(
+        default_factory=lambda: {
+            "/admin/jobs": 268_435_456,
+            "/store": 1_073_741_824,
+            "/validate": 67_108_864,
+            "/sparql": 10_485_760,
+            "/update": 10_485_760,
+        },
+        description="Largest request body per path prefix (longest prefix wins), overriding max_body_bytes; an "
+        "outer guard, never below the capability's own limit (uploads, updates, GSP, validation).",
+    )
+    rate_limit_anonymous_per_minute: int = Field(
+        600, ge=0, description="Requests per minute per client IP without credentials (0 = unlimited)."
+    )
+    rate_limit_authenticated_per_minute: int = Field(
+        3000, ge=0, description="Requests per minute per credential (0 = unlimited)."
+    )
+    rate_limit_burst: int = Field(60, gt=0, description="Requests a client may send at once above its steady rate.")
+    rate_limit_exempt: list[str] = Field(
+        ["/health/", "/metrics"], description="Path prefixes never rate limited (probes, scrapes)."
+    )
+    max_concurrent_queries: int = Field(
+        8, gt=0, description="SPARQL queries evaluated at once per process; more wait, then 503."
+    )
+    query_queue_timeout_s: float = Field(
+        5.0, ge=0, description="How long a SPARQL query waits for a free slot before 503 + Retry-After."
+    )
+    # -- operations: observability ------------------------------------------------------------------------------------
+    metrics_enabled: bool = Field(True, description="Serve Prometheus metrics at /metrics.")
+    metrics_role: Literal["operator", "validator", "partner"] | None = Field(
+        None, description="Role required to read /metrics (unset = open, for in-cluster scrapers)."
+    )
+    ready_datasets: list[str] = Field(
+        ["rome", "esco"], description="Datasets whose graphs must be non-empty for /health/ready."
+    )
+
+    dsp_participants: list[DspParticipant] = Field(
+        default_factory=list, description="Dataspace partners (JSON list in the environment); see docs/dataspace.md."
+    )
+    dsp_policies: list[DspPolicy] = Field(
+        default_factory=lambda: list(DEFAULT_DSP_POLICIES),
+        description="ODRL offer templates per dataset (JSON list in the environment); see docs/dataspace.md.",
+    )
+    dsp_signing_key: Path | None = Field(
+        None, description="PEM private key (EC P-256 or Ed25519) signing the JWTs this connector sends to partners."
+    )
+    dsp_jwt_clock_skew_s: int = Field(60, ge=0, description="Tolerated clock skew when checking partner JWTs.")
+    dsp_transfer_token_ttl_s: int = Field(3600, gt=0, description="Lifetime of a transfer (data access) token.")
+    dsp_max_body_bytes: int = Field(1_000_000, gt=0, description="Largest accepted DSP message, in bytes.")
+    dsp_catalog_page_size: int = Field(50, gt=0, le=1000, description="Datasets per catalog page (Link rel=next).")
+    dsp_tck_mode: bool = Field(
+        False, description="Seed what the Eclipse Dataspace TCK expects and expose its trigger endpoints (tests only)."
+    )
+    dsp_tck_participant: str = Field("TCK_PARTICIPANT", description="TCK mode: the TCK's participant id.")
+    dsp_tck_token: str = Field("tck-token", description="TCK mode: the bearer token the TCK sends.")
+    dsp_tck_callback_hosts: list[str] = Field(
+        default_factory=lambda: ["host.docker.internal", "localhost", "127.0.0.1"],
+        description="TCK mode: hosts the TCK's callback address may point to.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -145,6 +285,27 @@ class Settings(BaseSettings):
             if missing:
                 raise ValueError(f"store=remote needs {', '.join(missing)}")
         return self
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        if self.oidc_issuer and not (self.oidc_audience and self.oidc_jwks):
+            raise ValueError("oidc_issuer needs CONNECTOR_OIDC_AUDIENCE and CONNECTOR_OIDC_JWKS")
+        unsafe = [a for a in self.oidc_algorithms if a.upper().startswith("HS") or a.lower() == "none"]
+        if unsafe:
+            raise ValueError(f"oidc_algorithms: symmetric or 'none' algorithms are refused: {unsafe}")
+        return self
+
+    @field_validator("dsp_database_url")
+    @classmethod
+    def _dsp_database_url_shape(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a PostgreSQL URL 'postgresql://user[:password]@host[:port]/database'")
+        return value or None
+
+    @cached_property
+    def api_key_path(self) -> Path:
+        """File of API key entries (hashes only)."""
+        return self.api_key_file or self.home / "auth" / "api-keys"
 
     @cached_property
     def store_path(self) -> Path:

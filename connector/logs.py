@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any
+
+SECRET_FIELD = re.compile(r"(token|secret|password|authorization|api_?key|credential)", re.IGNORECASE)
+"""Extra fields with such names are written as ``[redacted]``: a secret never reaches a log pipeline."""
 
 _RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
@@ -18,7 +22,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        event.update({k: v for k, v in record.__dict__.items() if k not in _RESERVED})
+        for key, value in record.__dict__.items():
+            if key not in _RESERVED:
+                event[key] = "[redacted]" if SECRET_FIELD.search(key) else value
         if record.exc_info:
             event["exc"] = self.formatException(record.exc_info)
         return json.dumps(event, default=str, ensure_ascii=False)

@@ -25,7 +25,12 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_load_then_serve_and_query(tmp_path: Path) -> None:
-    env = {"CONNECTOR_HOME": str(tmp_path / "var"), "CONNECTOR_LOG_FORMAT": "json"}
+    # Only ROME is loaded here, so readiness waits for ROME alone (the default also waits for ESCO).
+    env = {
+        "CONNECTOR_HOME": str(tmp_path / "var"),
+        "CONNECTOR_LOG_FORMAT": "json",
+        "CONNECTOR_READY_DATASETS": '["rome"]',
+    }
     loaded = cli("store", "load", "rome", str(FIXTURES / "small.ttl"), env=env)
     assert loaded.returncode == 0, loaded.stderr
     assert "11 triples" in loaded.stdout + loaded.stderr

@@ -6,9 +6,11 @@ from fastapi import FastAPI
 
 from connector import __version__
 from connector.api.middleware import RequestIdMiddleware
+from connector.api.operations import install_operations, watch_dsp
 from connector.api.problems import install_problem_handlers
-from connector.api.routers import health, sparql, validate
-from connector.auth import ApiKeyResolver, CredentialResolver
+from connector.api.routers import dsp, health, sparql, validate
+from connector.auth import CredentialResolver
+from connector.auth.configured import configured_resolvers
 from connector.context import Context
 
 
@@ -23,10 +25,13 @@ def create_app(ctx: Context | None = None, *, initial_load_done: bool = True) ->
     )
     app.state.ctx = ctx
     app.state.initial_load_done = initial_load_done
-    app.state.resolvers: list[CredentialResolver] = [ApiKeyResolver(ctx.settings.api_keys)]
+    app.state.resolvers: list[CredentialResolver] = configured_resolvers(ctx.settings)
     install_problem_handlers(app)
+    install_operations(app, ctx.settings)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(validate.router)
+    dsp.install(app, ctx)
+    watch_dsp(app)
     return app

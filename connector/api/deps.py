@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from connector.api.problems import Problem
-from connector.auth import ANONYMOUS, InvalidCredentials, Principal
+from connector.auth import ANONYMOUS, CredentialsUnverifiable, InvalidCredentials, Principal
 from connector.context import Context
+
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="An API key (gsk_...), an OIDC access token, or a DSP transfer token (dspt_...).",
+)
+"""Declares the credential in the OpenAPI description (and the docs page's Authorize button); checking is ours."""
 
 
 def get_context(request: Request) -> Context:
@@ -32,21 +40,28 @@ def current_principal(request: Request) -> Principal:
             principal = resolver.resolve(token)
         except InvalidCredentials as exc:
             raise Problem(401, "Unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
+        except CredentialsUnverifiable as exc:
+            raise Problem(503, "Service Unavailable", str(exc), headers={"Retry-After": "30"}) from None
         if principal is not None:
             request.state.principal = principal
             return principal
     raise Problem(401, "Unauthorized", "credential not recognised", headers={"WWW-Authenticate": "Bearer"})
 
 
-def require_role(role: str) -> Callable[[Request], Principal]:
-    """Dependency factory: 401 without credentials, 403 when the caller lacks ``role``."""
+def require_role(*roles: str) -> Callable[[Request], Principal]:
+    """Dependency factory: 401 without credentials, 403 unless the caller has one of ``roles``.
 
-    def dependency(request: Request) -> Principal:
+    The returned dependency carries ``required_roles`` so tests (and the docs) can list every protected route.
+    """
+    wanted = " or ".join(roles)
+
+    def dependency(request: Request, _: HTTPAuthorizationCredentials | None = Security(BEARER)) -> Principal:
         principal = current_principal(request)
         if principal.anonymous:
-            raise Problem(401, "Unauthorized", f"the {role} role is required", headers={"WWW-Authenticate": "Bearer"})
-        if not principal.has_role(role):
-            raise Problem(403, "Forbidden", f"the {role} role is required")
+            raise Problem(401, "Unauthorized", f"the {wanted} role is required", headers={"WWW-Authenticate": "Bearer"})
+        if not any(principal.has_role(r) for r in roles):
+            raise Problem(403, "Forbidden", f"the {wanted} role is required")
         return principal
 
+    dependency.required_roles = frozenset(roles)  # type: ignore[attr-defined]
     return dependency

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-
 import typer
 
 from connector import __version__
 from connector.auth import ROLES, hash_key
-from connector.auth.resolvers import API_KEY_PREFIX
-from connector.cli import store, validate
+from connector.auth.configured import append_key_entry, ensure_operator_key, new_api_key
+from connector.cli import dsp, store, validate
 from connector.cli.common import EXIT_USAGE, core_context, fail
 from connector.cli.progress import RichProgress, console
 from connector.context import Context
@@ -23,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(store.app, name="store")
 app.command("validate")(validate.validate_command)
+app.add_typer(dsp.app, name="dsp")
 
 
 def _print_urls(ctx: Context) -> None:
@@ -36,6 +35,19 @@ def _print_urls(ctx: Context) -> None:
         f"  health   {base}/health/ready\n",
         highlight=False,
     )
+
+
+def _first_run_key(ctx: Context) -> None:
+    """No operator credential yet: make one, show it this once, keep only its hash."""
+    secret = ensure_operator_key(ctx.settings)
+    if secret:
+        console.print(
+            f"[bold yellow]First run: operator API key (shown once, only its hash is kept in "
+            f"{ctx.settings.api_key_path}):[/bold yellow]\n  {secret}\n"
+            "  use it as 'Authorization: Bearer <key>'; more keys: skills-connector auth new-key --save",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _serve(ctx: Context) -> None:
@@ -64,6 +76,7 @@ def demo() -> None:
             state = "unchanged" if outcome.skipped else outcome.summary
             console.print(f"  {outcome.name:<12} {outcome.triples:>12,} triples  {state}", highlight=False)
         console.print(f"[green]pipeline:[/green] {report.summary}", highlight=False)
+        _first_run_key(ctx)
         _serve(ctx)
 
 
@@ -75,14 +88,20 @@ app.add_typer(auth_app, name="auth")
 def new_key(
     label: str = typer.Argument(..., help="Who the key is for."),
     roles: list[str] = typer.Option(..., "--role", help=f"Role(s): {', '.join(ROLES)}."),
+    save: bool = typer.Option(False, "--save", help="Append the hashed entry to the key file (no restart needed)."),
 ) -> None:
-    """Make an API key: prints the secret once and the entry to add to CONNECTOR_API_KEYS."""
+    """Make an API key: prints the secret once and the entry to add to CONNECTOR_API_KEYS (or saves it)."""
     bad = [r for r in roles if r not in ROLES]
     if bad or ":" in label:
         raise fail(f"unknown role(s) {bad} (known: {', '.join(ROLES)}) or ':' in label", EXIT_USAGE)
-    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    secret = new_api_key()
     typer.echo(f"key (give it to {label}, it is not stored): {secret}")
-    typer.echo(f"entry for CONNECTOR_API_KEYS: {label}:{'+'.join(roles)}:{hash_key(secret)}")
+    if save:
+        with core_context() as ctx:
+            append_key_entry(ctx.settings.api_key_path, label, roles, secret)
+            typer.echo(f"hashed entry appended to {ctx.settings.api_key_path}")
+    else:
+        typer.echo(f"entry for CONNECTOR_API_KEYS: {label}:{'+'.join(roles)}:{hash_key(secret)}")
 
 
 @app.command()

@@ -1,0 +1,62 @@
+"""Operations set-up of the HTTP app: limits, metrics middleware and ``/metrics``, in the right order."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from connector import metrics as metric_objects
+from connector.api.limits import install_limits
+from connector.api.observability import MetricsMiddleware
+from connector.api.problems import problem_response
+from connector.api.routers import metrics
+from connector.config import Settings
+from connector.dsp.postgres import StateDatabaseUnavailable
+from connector.dsp.states import Kind
+
+
+def install_operations(app: FastAPI, settings: Settings) -> None:
+    """Call before adding the request-id middleware, so that it stays outermost (every answer carries an id).
+
+    Resulting order, outermost first: request id, metrics, rate limit, body limit, the app.
+    """
+    install_limits(app, settings)
+    app.state.readiness_checks = {}
+
+    @app.exception_handler(StateDatabaseUnavailable)
+    async def _state_db_down(request: Request, exc: StateDatabaseUnavailable) -> JSONResponse:
+        return problem_response(request, 503, "State database unavailable", str(exc), headers={"Retry-After": "10"})
+
+    if settings.metrics_enabled:
+        app.add_middleware(MetricsMiddleware)
+        app.include_router(metrics.router)
+
+
+def watch_dsp(app: FastAPI) -> None:
+    """After the DSP service is installed: readiness checks its state database, /metrics counts its processes."""
+    repo = app.state.dsp.repo
+
+    def state_db() -> tuple[bool, str]:
+        ping = getattr(repo, "ping", None)
+        if ping is None:  # SQLite lives in <home>/state, which the "state" check already writes to
+            return True, "ok"
+        try:
+            ping()
+        except StateDatabaseUnavailable as exc:
+            return False, str(exc)
+        except Exception as exc:  # any other driver error also means "not ready": its class name, never the DSN
+            return False, f"unavailable: {type(exc).__name__}"
+        return True, "ok"
+
+    app.state.readiness_checks["state_db"] = state_db
+    for kind in Kind:
+        metric_objects.register_state_counts(kind.value, lambda kind=kind: _state_counts(repo, kind))
+
+
+def _state_counts(repo: object, kind: Kind) -> dict[str, int]:
+    counts = getattr(repo, "state_counts", None)
+    if counts is not None:
+        return counts(kind)
+    return dict(Counter(p.state for p in repo.list(kind, limit=100_000)))  # type: ignore[attr-defined]

@@ -1,0 +1,44 @@
+"""The Dataspace Protocol 2025-1 face: ``/.well-known/dspace-version``, the HTTPS binding under ``/dsp/2025-1``,
+the dump data plane and, in TCK mode, the TCK's trigger endpoints. :func:`install` wires it into the app."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Request
+
+from connector.api.routers import dsp_catalog, dsp_data, dsp_negotiations, dsp_tck, dsp_transfers
+from connector.context import Context
+from connector.dsp.service import DSP_PATH
+from connector.dsp.setup import build_service
+from connector.dsp.tokens import TransferTokenResolver
+
+router = APIRouter()
+protocol = APIRouter(prefix=DSP_PATH)
+for sub in (dsp_catalog.router, dsp_negotiations.router, dsp_transfers.router):
+    protocol.include_router(sub)
+router.include_router(protocol)
+router.include_router(dsp_data.router)
+
+
+@router.get("/.well-known/dspace-version", tags=["dataspace protocol"], summary="Supported DSP versions")
+def dspace_version(request: Request) -> dict:
+    settings = request.app.state.ctx.settings
+    version = {
+        "version": "2025-1",
+        "path": DSP_PATH,
+        "binding": "HTTPS",
+        "serviceId": settings.participant_id,
+        "auth": {"protocol": "bearer", "version": "1.0", "profile": ["static-token", "jwt-es256", "jwt-eddsa"]},
+    }
+    if settings.participant_id.startswith("did:web:"):
+        version["identifierType"] = "did:web"
+    return {"protocolVersions": [version]}
+
+
+def install(app: FastAPI, ctx: Context) -> None:
+    """Build the DSP service, register the transfer-token resolver and mount the routes."""
+    svc = build_service(ctx)
+    app.state.dsp = svc
+    app.state.resolvers.append(TransferTokenResolver(svc.repo, svc.graphs_of_dataset))
+    app.include_router(router)
+    if ctx.settings.dsp_tck_mode:
+        app.include_router(dsp_tck.router)
