@@ -77,7 +77,7 @@ class Participants:
     def add(self, p: DspParticipant) -> None:
         try:
             key = _public_key(p.public_key)
-        except (ValueError, jwt.PyJWKError) as exc:
+        except (ValueError, jwt.PyJWTError) as exc:
             raise ValueError(f"participant {p.id}: unreadable public key ({exc})") from None
         self._peers[p.id] = Peer(p.id, p.member, tuple(p.callback_hosts), p.outbound_token, key)
         if p.token_sha256:

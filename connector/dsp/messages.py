@@ -277,6 +277,10 @@ def decode(body: bytes) -> dict[str, Any]:
 def parse(value: dict[str, Any], *models: type[M]) -> M:
     """Validate ``value`` as one of ``models`` (chosen by ``@type``), or raise :class:`MessageError`."""
     pids = {k: v for k in ("consumerPid", "providerPid") if isinstance(v := value.get(k), str)}
+    if "@context" not in value:
+        raise MessageError(
+            [f"@context is required: [{CONTEXT!r}]"], pids.get("consumerPid", ""), pids.get("providerPid", "")
+        )
     given = value.get("@type")
     model = next((m for m in models if given == m.TYPE), None)
     if model is None:
