@@ -60,7 +60,8 @@ class DspParticipant(BaseModel):
         None, description="PEM public key or JWK (JSON) verifying the partner's ES256/EdDSA JWTs (iss = id)."
     )
     callback_hosts: list[str] = Field(
-        default_factory=list, description="Hosts ('host' or 'host:port') our callbacks to this partner may reach."
+        default_factory=list,
+        description="Hosts ('host' or 'host:port'; '*' = any, for test set-ups only) our callbacks may reach.",
     )
     member: bool = Field(False, description="Member of the dataspace (policies restricted to members allow it).")
     outbound_token: str | None = Field(

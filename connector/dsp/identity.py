@@ -170,6 +170,6 @@ class Participants:
         peer = self._peers.get(participant_id)
         host = parts.hostname.lower()
         allowed = {h.lower() for h in (peer.callback_hosts if peer else ())}
-        if host not in allowed and f"{host}:{port}" not in allowed:
+        if "*" not in allowed and host not in allowed and f"{host}:{port}" not in allowed:
             raise CallbackRefused(f"callbackAddress host {host} is not registered for participant {participant_id}")
         return address.rstrip("/")
