@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 
 from connector.api.routers import dsp_catalog, dsp_data, dsp_negotiations, dsp_tck, dsp_transfers
+from connector.api.routers.dsp_common import tolerate_trailing_slash
 from connector.context import Context
 from connector.dsp.service import DSP_PATH
 from connector.dsp.setup import build_service
@@ -14,6 +15,7 @@ from connector.dsp.tokens import TransferTokenResolver
 router = APIRouter()
 protocol = APIRouter(prefix=DSP_PATH)
 for sub in (dsp_catalog.router, dsp_negotiations.router, dsp_transfers.router):
+    tolerate_trailing_slash(sub)
     protocol.include_router(sub)
 router.include_router(protocol)
 router.include_router(dsp_data.router)
