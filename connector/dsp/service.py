@@ -26,7 +26,16 @@ from connector.dsp.client import DspClient, PeerError
 from connector.dsp.identity import CallbackRefused, Participants
 from connector.dsp.policies import RequestFacts, declared_purposes, evaluate, permission
 from connector.dsp.repository import Agreement, ConcurrentUpdate, DspRepository, Process
-from connector.dsp.states import Event, Kind, NegotiationState, Role, TransferState, TransitionError, next_state
+from connector.dsp.states import (
+    Event,
+    Kind,
+    NegotiationState,
+    Role,
+    TransferState,
+    TransitionError,
+    is_terminal,
+    next_state,
+)
 from connector.dsp.tokens import issue
 
 log = logging.getLogger("connector.dsp")
@@ -387,6 +396,17 @@ class DspService:
             except (TransitionError, PeerError, DspError) as exc:
                 log.warning("%s %s: %s failed: %s", kind.value, local_pid, action.value, exc)
                 return
+
+    def resume_pending(self) -> int:
+        """Take the next step of every open process that is waiting on us (e.g. the server stopped after
+        acknowledging a message but before sending the follow-up); returns how many were resumed."""
+        resumed = 0
+        for kind in Kind:
+            for p in self.repo.list(kind, limit=10_000):
+                if not is_terminal(p.state) and self.decide(p) is not None:
+                    self.react(kind, p.local_pid)
+                    resumed += 1
+        return resumed
 
     def act(self, p: Process, action: Action, reason: str | None = None) -> Process:
         """Send one of our messages on ``p``: the state changes first, then the peer is told; if the peer cannot

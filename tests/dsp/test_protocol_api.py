@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 from connector.api.app import create_app
 from connector.config import DspParticipant, load_settings
 from connector.context import Context
+from connector.dsp.messages import ContractRequestMessage, parse
+from connector.dsp.states import Kind
 from tests.dsp.harness import CONTEXT, CounterParty, new_pid, validate
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -178,6 +180,18 @@ def test_state_survives_a_restart(setup, counter) -> None:
         == 200
     )
     assert restarted.get(f"/dsp/2025-1/negotiations/{ppid}", headers=AUTH).json()["state"] == "FINALIZED"
+
+
+def test_follow_up_lost_in_a_crash_is_sent_after_restart(setup) -> None:
+    client, party, callback, _ = setup
+    svc = client.app.state.dsp
+    body = request_body(callback)
+    msg = parse(body, ContractRequestMessage)
+    process, _ = svc.negotiation_requested(PARTNER, msg)  # acknowledged, then the server "stopped" before agreeing
+    assert process.state == "REQUESTED"
+    restarted = create_app(Context(client.app.state.ctx.settings, client.app.state.ctx.store))
+    party.wait("ContractAgreementMessage", f"/negotiations/{body['consumerPid']}/agreement", timeout=10)
+    assert restarted.state.dsp.repo.get(Kind.NEGOTIATION, process.local_pid).state == "AGREED"
 
 
 # -- catalog ---------------------------------------------------------------------------------------------------------

@@ -3,15 +3,20 @@ the dump data plane and, in TCK mode, the TCK's trigger endpoints. :func:`instal
 
 from __future__ import annotations
 
+import logging
+import threading
+
 from fastapi import APIRouter, FastAPI, Request
 
 from connector.api.routers import dsp_catalog, dsp_data, dsp_negotiations, dsp_tck, dsp_transfers
 from connector.api.routers.dsp_common import tolerate_trailing_slash
 from connector.context import Context
-from connector.dsp.service import DSP_PATH
+from connector.dsp.service import DSP_PATH, DspService
 from connector.dsp.setup import build_service
 from connector.dsp.tokens import TransferTokenResolver
 
+RESUME_DELAY_S = 1.0
+log = logging.getLogger("connector.dsp")
 router = APIRouter()
 protocol = APIRouter(prefix=DSP_PATH)
 for sub in (dsp_catalog.router, dsp_negotiations.router, dsp_transfers.router):
@@ -36,11 +41,25 @@ def dspace_version(request: Request) -> dict:
     return {"protocolVersions": [version]}
 
 
+def _resume(svc: DspService) -> None:
+    try:
+        resumed = svc.resume_pending()
+    except Exception:  # a background job: log, never kill the thread silently
+        log.exception("DSP: resuming pending processes failed")
+        return
+    if resumed:
+        log.info("DSP: resumed %d pending process(es)", resumed)
+
+
 def install(app: FastAPI, ctx: Context) -> None:
     """Build the DSP service, register the transfer-token resolver and mount the routes."""
     svc = build_service(ctx)
     app.state.dsp = svc
     app.state.resolvers.append(TransferTokenResolver(svc.repo, svc.graphs_of_dataset))
     app.include_router(router)
+    # Follow-ups that a previous run acknowledged but never sent: once the server is listening, send them.
+    timer = threading.Timer(RESUME_DELAY_S, _resume, (svc,))
+    timer.daemon = True
+    timer.start()
     if ctx.settings.dsp_tck_mode:
         app.include_router(dsp_tck.router)
