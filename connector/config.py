@@ -152,7 +152,7 @@ class Settings(BaseSettings):
     dsp_tck_participant: str = Field("TCK_PARTICIPANT", description="TCK mode: the TCK's participant id.")
     dsp_tck_token: str = Field("tck-token", description="TCK mode: the bearer token the TCK sends.")
     dsp_tck_callback_hosts: list[str] = Field(
-        default_factory=lambda: ["host.docker.internal", "localhost", "127.0.0.1"],
+        default_factory=lambda: ["host.docker.internal", "localhost", "127.0.0.1", "::1"],
         description="TCK mode: hosts the TCK's callback address may point to.",
     )
 

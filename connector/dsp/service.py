@@ -23,7 +23,7 @@ from connector.config import Settings
 from connector.dsp import messages as m
 from connector.dsp.catalog import Catalog
 from connector.dsp.client import DspClient, PeerError
-from connector.dsp.identity import CallbackRefused, Participants
+from connector.dsp.identity import CallbackRefused, IdentityError, Participants
 from connector.dsp.policies import RequestFacts, declared_purposes, evaluate, permission
 from connector.dsp.repository import Agreement, ConcurrentUpdate, DspRepository, Process
 from connector.dsp.states import (
@@ -142,6 +142,16 @@ class DspService:
 
     def _lock(self, pid: str) -> threading.RLock:
         return self._locks[hash(pid) % len(self._locks)]
+
+    def identify(self, authorization: str | None) -> str:
+        """The calling participant (:class:`IdentityError` if unknown). In TCK mode an unknown or missing credential
+        is the TCK, whatever header value its configuration replays."""
+        try:
+            return self.participants.identify(authorization)
+        except IdentityError:
+            if self.tck_mode:
+                return self.settings.dsp_tck_participant
+            raise
 
     # -- reading -------------------------------------------------------------------------------------------------------
     def process_for(self, kind: Kind, local_pid: str, participant: str | None) -> Process:

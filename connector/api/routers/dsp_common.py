@@ -68,7 +68,7 @@ async def answer(request: Request, error_kind: str, work: Callable[[str, bytes, 
     then run the process's next steps in the background."""
     svc = service(request)
     try:
-        participant = svc.participants.identify(request.headers.get("authorization"))
+        participant = svc.identify(request.headers.get("authorization"))
         raw = await _body(request, svc.settings.dsp_max_body_bytes) if request.method == "POST" else b""
         outcome = await run_in_threadpool(work, participant, raw, hashlib.sha256(raw).hexdigest())
     except IdentityError as exc:
