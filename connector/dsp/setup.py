@@ -74,7 +74,14 @@ def build_service(ctx: Context, repo: DspRepository | None = None) -> DspService
     if settings.dsp_tck_mode:
         participants.add(tck.participant(settings))
         tck.seed(repo, settings)
-    catalog = Catalog(settings.participant_id, settings.base_url + DSP_PATH, ctx.minted.policy, settings.base_iri, load)
+    catalog = Catalog(
+        settings.participant_id,
+        settings.base_url + DSP_PATH,
+        ctx.minted.policy,
+        settings.base_iri,
+        load,
+        publisher=ctx.datasets.get("catalog").publisher,
+    )
 
     def graphs_of_dataset(dataset: str) -> frozenset[str]:
         entry = catalog.find(dataset)
