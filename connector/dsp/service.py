@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -138,10 +139,16 @@ class DspService:
         self.script, self.tck_mode = script, tck_mode
         self.participant_id = settings.participant_id
         self.dsp_url = settings.base_url + DSP_PATH
-        self._locks = [threading.RLock() for _ in range(64)]
+        self._locks: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+        self._locks_guard = threading.Lock()
 
-    def _lock(self, pid: str) -> threading.RLock:
-        return self._locks[hash(pid) % len(self._locks)]
+    def _lock(self, pid: str) -> Any:
+        """The lock of one process (one per pid, so a process never waits for an unrelated one)."""
+        with self._locks_guard:
+            lock = self._locks.get(pid)
+            if lock is None:
+                lock = self._locks[pid] = threading.RLock()
+            return lock
 
     def identify(self, authorization: str | None) -> str:
         """The calling participant (:class:`IdentityError` if unknown). In TCK mode an unknown or missing credential
@@ -553,6 +560,8 @@ class DspService:
         agreement = self.repo.get_agreement(agreement_id)
         if agreement is None and not self.tck_mode:
             raise DspError(400, f"no agreement {agreement_id} is known here; negotiate first")
+        if agreement is not None and agreement.provider_id != provider_id:
+            raise DspError(400, f"agreement {agreement_id} is with {agreement.provider_id}, not {provider_id}")
         pid = new_pid()
         p = Process(
             Kind.TRANSFER,
