@@ -24,6 +24,7 @@ AUTH = {"Authorization": "Bearer partner-token"}
 OUT_AUTH = {"Authorization": "Bearer outsider-token"}
 TRAININGS_OFFER = "https://w3id.org/gen-skills/policy/trainings/members-skills-matching-research"
 TRAININGS = "https://w3id.org/gen-skills/dataset/trainings"
+OPERATOR_KEY = "gsk_operator-secret"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
@@ -45,6 +46,7 @@ def _client(home: Path) -> TestClient:
         participant_id="did:web:provider.example",
         public_url="http://testserver",
         dsp_catalog_page_size=2,
+        api_keys=[f"ops:operator:{_sha(OPERATOR_KEY)}"],
         dsp_participants=[
             DspParticipant(id=PARTNER, token_sha256=_sha("partner-token"), callback_hosts=["127.0.0.1"], member=True),
             DspParticipant(id=OUTSIDER, token_sha256=_sha("outsider-token"), callback_hosts=["127.0.0.1"]),
@@ -287,3 +289,35 @@ def test_transfer_token_life(setup) -> None:
     )
     assert count(bearer) == 401
     assert count({"Authorization": "Bearer dspt_forged"}) == 401
+
+
+def test_operator_terminates_a_transfer_over_http(setup) -> None:
+    client, party, callback, _ = setup
+    _, _, agreement = negotiate(client, party, callback)
+    cpid = new_pid()
+    request = message(
+        "TransferRequestMessage",
+        consumerPid=cpid,
+        agreementId=agreement,
+        format="HttpData-PULL",
+        callbackAddress=callback,
+    )
+    ppid = client.post("/dsp/2025-1/transfers/request", json=request, headers=AUTH).json()["providerPid"]
+    start = party.wait("TransferStartMessage", f"/transfers/{cpid}/start").body
+    token = next(p["value"] for p in start["dataAddress"]["endpointProperties"] if p["name"] == "authorization")
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/sparql", params={"query": COUNT}, headers=bearer).status_code == 200
+
+    ops = {"X-API-Key": OPERATOR_KEY}
+    assert client.get("/dsp/admin/transfers").status_code == 401
+    assert client.get("/dsp/admin/transfers", headers=AUTH).status_code == 401  # a partner token is no operator key
+    listed = client.get("/dsp/admin/transfers", headers=ops).json()
+    assert any(t["pid"] == ppid and t["state"] == "STARTED" for t in listed)
+    r = client.post(f"/dsp/admin/transfers/{ppid}/terminate", json={"reason": "audit"}, headers=ops)
+    assert r.status_code == 200 and r.json()["state"] == "TERMINATED"
+    told = party.wait("TransferTerminationMessage", f"/transfers/{cpid}/termination").body
+    assert told["reason"] == ["audit"]
+    assert client.get("/sparql", params={"query": COUNT}, headers=bearer).status_code == 401
+    again = client.post(f"/dsp/admin/transfers/{ppid}/complete", headers=ops)
+    assert again.status_code == 409
+    assert client.post("/dsp/admin/transfers/urn:uuid:none/terminate", headers=ops).status_code == 404

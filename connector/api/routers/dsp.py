@@ -8,7 +8,7 @@ import threading
 
 from fastapi import APIRouter, FastAPI, Request
 
-from connector.api.routers import dsp_catalog, dsp_data, dsp_negotiations, dsp_tck, dsp_transfers
+from connector.api.routers import dsp_admin, dsp_catalog, dsp_data, dsp_negotiations, dsp_tck, dsp_transfers
 from connector.api.routers.dsp_common import tolerate_trailing_slash
 from connector.context import Context
 from connector.dsp.service import DSP_PATH, DspService
@@ -24,6 +24,7 @@ for sub in (dsp_catalog.router, dsp_negotiations.router, dsp_transfers.router):
     protocol.include_router(sub)
 router.include_router(protocol)
 router.include_router(dsp_data.router)
+router.include_router(dsp_admin.router)
 
 
 @router.get("/.well-known/dspace-version", tags=["dataspace protocol"], summary="Supported DSP versions")
