@@ -20,13 +20,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from connector.config import Settings
+from connector.config import DspPolicy, Settings
 from connector.dsp import messages as m
-from connector.dsp.catalog import Catalog
+from connector.dsp.catalog import Catalog, Entry
 from connector.dsp.client import DspClient, PeerError
 from connector.dsp.identity import CallbackRefused, IdentityError, Participants
 from connector.dsp.policies import RequestFacts, declared_purposes, evaluate, permission
-from connector.dsp.repository import Agreement, ConcurrentUpdate, DspRepository, Process
+from connector.dsp.repository import Agreement, ConcurrentUpdate, DspRepository, DuplicateProcess, Process
 from connector.dsp.states import (
     Event,
     Kind,
@@ -174,7 +174,7 @@ class DspService:
         return cls(providerPid=p.provider_pid or "", consumerPid=p.consumer_pid or "", state=p.state).dump()
 
     # -- provider: contract requests -----------------------------------------------------------------------------------
-    def _check_offer(self, participant: str, offer: m.Policy, pids: tuple[str, str]) -> tuple[Any, Any]:
+    def _check_offer(self, participant: str, offer: m.Policy, pids: tuple[str, str]) -> tuple[Entry, DspPolicy]:
         found = self.catalog.find_offer(offer.id)
         if found is None:
             raise DspError(400, f"unknown offer {offer.id}: request one of the catalog's offers", *pids)
@@ -220,7 +220,17 @@ class DspService:
                 "requests": 1,
             },
         )
-        self.repo.insert(p)
+        return self._insert_new(p)
+
+    def _insert_new(self, p: Process) -> tuple[Process, bool]:
+        """Store a process opened by a peer's initial message; a concurrent twin of that message gets the first."""
+        try:
+            self.repo.insert(p)
+        except DuplicateProcess:
+            existing = self.repo.find_by_remote(p.kind, p.role, p.counterparty_id, p.remote_pid or "")
+            if existing is None:
+                raise
+            return existing, False
         return p, True
 
     # -- consumer: provider-initiated offers ---------------------------------------------------------------------------
@@ -246,8 +256,7 @@ class DspService:
             next_state(Kind.NEGOTIATION, None, Event.OFFER, Role.PROVIDER),
             {"dataset": msg.offer.target, "offer": msg.offer.dump(), "peer_address": True},
         )
-        self.repo.insert(p)
-        return p, True
+        return self._insert_new(p)
 
     # -- provider: transfer requests -----------------------------------------------------------------------------------
     def transfer_requested(self, participant: str, msg: m.TransferRequestMessage) -> tuple[Process, bool]:
@@ -279,8 +288,7 @@ class DspService:
             next_state(Kind.TRANSFER, None, Event.REQUEST, Role.CONSUMER),
             {"agreement": agreement.id, "dataset": agreement.dataset_id, "format": msg.format},
         )
-        self.repo.insert(p)
-        return p, True
+        return self._insert_new(p)
 
     # -- any role: a message on an existing process --------------------------------------------------------------------
     def handle(self, participant: str, local_pid: str, msg: m.Message, digest: str) -> Process:

@@ -88,3 +88,19 @@ def test_token_resolver_refuses_expired_and_revoked(tmp_path: Path) -> None:
     with pytest.raises(InvalidCredentials, match="revoked"):
         resolver.resolve("dspt_live")
     repo.close()
+
+
+def test_concurrent_initial_requests_open_one_process(peer, counter) -> None:
+    cpid = new_pid()
+    offer = {"@id": "CD123:ACN0202:456", "@type": "Offer", "target": "ACN0202", "permission": [{"action": "use"}]}
+
+    def request(_: int) -> tuple[int, str]:
+        r = peer.post(
+            "/negotiations/request", "ContractRequestMessage", consumerPid=cpid, offer=offer, callbackAddress=counter[1]
+        )
+        return r.status_code, r.json()["providerPid"]
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(request, range(6)))
+    assert {status for status, _ in answers} == {201}
+    assert len({pid for _, pid in answers}) == 1, answers
