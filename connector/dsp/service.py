@@ -100,6 +100,21 @@ _SUFFIX = {
 }
 
 
+_EVENT_OF: dict[type, Event] = {
+    m.ContractRequestMessage: Event.REQUEST,
+    m.ContractOfferMessage: Event.OFFER,
+    m.ContractAgreementMessage: Event.AGREE,
+    m.ContractAgreementVerificationMessage: Event.VERIFY,
+    m.ContractNegotiationEventMessage: Event.ACCEPT,  # or FINALIZE, by eventType
+    m.ContractNegotiationTerminationMessage: Event.TERMINATE,
+    m.TransferStartMessage: Event.START,
+    m.TransferCompletionMessage: Event.COMPLETE,
+    m.TransferSuspensionMessage: Event.SUSPEND,
+    m.TransferTerminationMessage: Event.TERMINATE,
+}
+"""The state-machine event of each message a peer may send on an existing process."""
+
+
 def new_pid() -> str:
     return f"urn:uuid:{uuid.uuid4()}"
 
@@ -293,56 +308,38 @@ class DspService:
     # -- any role: a message on an existing process --------------------------------------------------------------------
     def handle(self, participant: str, local_pid: str, msg: m.Message, digest: str) -> Process:
         """Apply a peer's message on one of our processes (the path names ``local_pid``)."""
-        apply: Callable[[Process], None] | None = None
-        kind = Kind.TRANSFER if msg.TYPE.startswith("Transfer") else Kind.NEGOTIATION
-        if isinstance(msg, m.ContractRequestMessage):
-            event = Event.REQUEST
-
-            def apply(p: Process) -> None:
-                entry, policy = self._check_offer(participant, msg.offer, (msg.consumerPid, p.local_pid))
-                purposes = declared_purposes(msg.offer.permission)
-                p.data.update(
-                    offer=msg.offer.dump(), dataset=entry.key, target=entry.id, policy=policy.id,
-                    purposes=sorted(purposes or []), requests=p.data.get("requests", 1) + 1,
-                )  # fmt: skip
-        elif isinstance(msg, m.ContractOfferMessage):
-            event = Event.OFFER
-
-            def apply(p: Process) -> None:
-                p.data["offer"] = msg.offer.dump()
-        elif isinstance(msg, m.ContractAgreementMessage):
-            event = Event.AGREE
-
-            def apply(p: Process) -> None:
-                if msg.agreement.assignee != self.participant_id and not self.tck_mode:
-                    raise DspError(400, f"the agreement's assignee must be {self.participant_id}", *pids)
-                p.data["agreement"] = msg.agreement.dump()
-        elif isinstance(msg, m.ContractAgreementVerificationMessage):
-            event = Event.VERIFY
-        elif isinstance(msg, m.ContractNegotiationEventMessage):
-            event = Event.ACCEPT if msg.eventType == "ACCEPTED" else Event.FINALIZE
-        elif isinstance(msg, m.TransferStartMessage):
-            event = Event.START
-
-            def apply(p: Process) -> None:
-                if msg.dataAddress is not None:
-                    p.data["data_address"] = msg.dataAddress.model_dump(by_alias=True, exclude_none=True)
-        elif isinstance(msg, m.TransferCompletionMessage):
-            event = Event.COMPLETE
-        elif isinstance(msg, m.TransferSuspensionMessage):
-            event = Event.SUSPEND
-        elif isinstance(msg, m.ContractNegotiationTerminationMessage | m.TransferTerminationMessage):
-            event = Event.TERMINATE
-
-            def apply(p: Process) -> None:
-                p.data["peer_reason"] = {"code": msg.code, "reason": msg.reason}
-        else:
+        event = _EVENT_OF.get(type(msg))
+        if event is None:
             raise DspError(400, f"{msg.TYPE} is not accepted here")
-        pids = (getattr(msg, "consumerPid", "") or "", getattr(msg, "providerPid", "") or "")
-        incoming = Incoming(kind, local_pid, event, pids[1], pids[0], digest)
-        return self.receive(participant, incoming, apply)
+        if isinstance(msg, m.ContractNegotiationEventMessage):
+            event = Event.ACCEPT if msg.eventType == "ACCEPTED" else Event.FINALIZE
+        kind = Kind.TRANSFER if msg.TYPE.startswith("Transfer") else Kind.NEGOTIATION
+        consumer_pid = getattr(msg, "consumerPid", None) or ""
+        provider_pid = getattr(msg, "providerPid", None) or ""
+        incoming = Incoming(kind, local_pid, event, provider_pid, consumer_pid, digest)
+        return self.receive(participant, incoming, lambda p: self._record(participant, msg, p))
 
-    def receive(self, participant: str, incoming: Incoming, apply: Callable[[Process], None] | None = None) -> Process:
+    def _record(self, participant: str, msg: m.Message, p: Process) -> None:
+        """Keep what a peer's message carries (offer, agreement, data address, reason) on the process."""
+        pids = (p.consumer_pid or "", p.provider_pid or "")
+        if isinstance(msg, m.ContractRequestMessage):  # a counter-offer: checked like an initial request
+            entry, policy = self._check_offer(participant, msg.offer, pids)
+            p.data.update(
+                offer=msg.offer.dump(), dataset=entry.key, target=entry.id, policy=policy.id,
+                purposes=sorted(declared_purposes(msg.offer.permission) or []), requests=p.data.get("requests", 1) + 1,
+            )  # fmt: skip
+        elif isinstance(msg, m.ContractOfferMessage):
+            p.data["offer"] = msg.offer.dump()
+        elif isinstance(msg, m.ContractAgreementMessage):
+            if msg.agreement.assignee != self.participant_id and not self.tck_mode:
+                raise DspError(400, f"the agreement's assignee must be {self.participant_id}", *pids)
+            p.data["agreement"] = msg.agreement.dump()
+        elif isinstance(msg, m.TransferStartMessage) and msg.dataAddress is not None:
+            p.data["data_address"] = msg.dataAddress.model_dump(by_alias=True, exclude_none=True)
+        elif isinstance(msg, m.ContractNegotiationTerminationMessage | m.TransferTerminationMessage):
+            p.data["peer_reason"] = {"code": msg.code, "reason": msg.reason}
+
+    def receive(self, participant: str, incoming: Incoming, apply: Callable[[Process], None]) -> Process:
         """Check and apply a peer's message to one of our processes; returns the updated process."""
         for _ in range(5):
             try:
@@ -351,7 +348,7 @@ class DspService:
                 time.sleep(0.01)
         raise DspError(409, "the process is being changed concurrently; retry", incoming.consumer_pid)
 
-    def _receive_once(self, participant: str, msg: Incoming, apply: Callable[[Process], None] | None) -> Process:
+    def _receive_once(self, participant: str, msg: Incoming, apply: Callable[[Process], None]) -> Process:
         pids = (msg.consumer_pid, msg.provider_pid)
         with self._lock(msg.local_pid):
             p = self.repo.get(msg.kind, msg.local_pid)
@@ -372,8 +369,7 @@ class DspService:
             if p.role is Role.CONSUMER and p.provider_pid is None:
                 p.provider_pid = msg.provider_pid
             old, p.state = p.state, new
-            if apply:
-                apply(p)
+            apply(p)
             p.data["last_in"] = msg.digest
             self.repo.save(p)
             self._after_change(p, old)
