@@ -376,6 +376,15 @@ class DspService:
             return p
 
     def _after_change(self, p: Process, old: str) -> None:
+        log.info(
+            "DSP %s %s (%s, peer %s): %s -> %s",
+            p.kind.value,
+            p.local_pid,
+            p.role.value,
+            p.counterparty_id,
+            old,
+            p.state,
+        )
         # Suspension needs no revocation: the resolver only honours tokens of STARTED transfers.
         if p.kind is Kind.TRANSFER and p.role is Role.PROVIDER and p.state in ("COMPLETED", "TERMINATED"):
             self.repo.revoke_tokens(p.local_pid)
