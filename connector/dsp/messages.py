@@ -106,10 +106,9 @@ class ContractRequestMessage(Message):
 
     @model_validator(mode="after")
     def _one_of(self) -> ContractRequestMessage:
+        # offer.target is optional here (as in the schema): the offer id names the dataset.
         if (self.callbackAddress is None) == (self.providerPid is None):
             raise ValueError("exactly one of 'callbackAddress' (initial request) or 'providerPid' (counter-offer)")
-        if not self.offer.target:
-            raise ValueError("offer.target (the dataset id) is required")
         return self
 
 

@@ -194,7 +194,7 @@ class DspService:
         if found is None:
             raise DspError(400, f"unknown offer {offer.id}: request one of the catalog's offers", *pids)
         entry, policy = found
-        if offer.target not in (entry.id, entry.key):
+        if offer.target is not None and offer.target not in (entry.id, entry.key):
             raise DspError(400, f"offer {offer.id} is for dataset {entry.id}, not {offer.target}", *pids)
         peer = self.participants.get(participant)
         facts = RequestFacts(

@@ -321,3 +321,13 @@ def test_operator_terminates_a_transfer_over_http(setup) -> None:
     again = client.post(f"/dsp/admin/transfers/{ppid}/complete", headers=ops)
     assert again.status_code == 409
     assert client.post("/dsp/admin/transfers/urn:uuid:none/terminate", headers=ops).status_code == 404
+
+
+def test_request_without_target_names_the_dataset_by_its_offer(setup) -> None:
+    client, party, callback, _ = setup
+    body = request_body(callback)
+    del body["offer"]["target"]  # optional in the 2025-1 schema
+    r = client.post("/dsp/2025-1/negotiations/request", json=body, headers=AUTH)
+    assert r.status_code == 201, r.text
+    agreement = party.wait("ContractAgreementMessage", f"/negotiations/{body['consumerPid']}/agreement").body
+    assert agreement["agreement"]["target"] == TRAININGS
