@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 
 from connector.config import DspParticipant
+from connector.dsp.messages import CONTEXT, DSP_PATH
 
 JWT_ALGORITHMS = ["ES256", "EdDSA"]
 
@@ -156,6 +157,37 @@ class Participants:
         }
         algorithm = "ES256" if isinstance(self._signing_key, ec.EllipticCurvePrivateKey) else "EdDSA"
         return "Bearer " + jwt.encode(claims, self._signing_key, algorithm=algorithm)  # type: ignore[arg-type]
+
+    def did_document(self, base_url: str) -> dict | None:
+        """Our did:web document (DSP 2025-1 discovery services; our JWT key if we sign), or None if not did:web."""
+        did = self.own_id
+        if not did.startswith("did:web:"):
+            return None
+        doc: dict = {
+            "@context": ["https://www.w3.org/ns/did/v1", CONTEXT],
+            "id": did,
+            "service": [
+                {
+                    "id": f"{did}#dsp-catalog",
+                    "type": "CatalogService",
+                    "serviceEndpoint": f"{base_url}{DSP_PATH}/catalog",
+                },
+                {
+                    "id": f"{did}#dsp",
+                    "type": "DataService",
+                    "serviceEndpoint": f"{base_url}/.well-known/dspace-version",
+                },
+            ],
+        }
+        if self._signing_key is not None:
+            name = "ES256" if isinstance(self._signing_key, ec.EllipticCurvePrivateKey) else "EdDSA"
+            jwk = json.loads(jwt.get_algorithm_by_name(name).to_jwk(self._signing_key.public_key()))
+            key_id = f"{did}#key-1"
+            doc["verificationMethod"] = [
+                {"id": key_id, "type": "JsonWebKey2020", "controller": did, "publicKeyJwk": jwk}
+            ]
+            doc["assertionMethod"] = doc["capabilityInvocation"] = [key_id]
+        return doc
 
     # callbacks -------------------------------------------------------------------------------------------------
     def check_callback(self, participant_id: str, address: str) -> str:

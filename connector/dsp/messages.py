@@ -12,6 +12,8 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+DSP_PATH = "/dsp/2025-1"
+"""Where this connector serves the 2025-1 HTTPS binding, under its public URL."""
 CONTEXT = "https://w3id.org/dspace/2025/1/context.jsonld"
 CONTEXT_LIST = [CONTEXT]
 HTTP_ENDPOINT_TYPE = "https://w3id.org/idsa/v4.1/HTTP"

@@ -40,7 +40,6 @@ from connector.dsp.states import (
 from connector.dsp.tokens import issue
 
 log = logging.getLogger("connector.dsp")
-DSP_PATH = "/dsp/2025-1"
 
 
 class DspError(Exception):
@@ -153,7 +152,7 @@ class DspService:
         self.graphs_of_dataset = graphs_of_dataset
         self.script, self.tck_mode = script, tck_mode
         self.participant_id = settings.participant_id
-        self.dsp_url = settings.base_url + DSP_PATH
+        self.dsp_url = settings.base_url + m.DSP_PATH
         self._locks: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
         self._locks_guard = threading.Lock()
 

@@ -10,8 +10,9 @@ from connector.dsp import tck
 from connector.dsp.catalog import Catalog, Entry
 from connector.dsp.client import DspClient
 from connector.dsp.identity import Participants
+from connector.dsp.messages import DSP_PATH
 from connector.dsp.repository import DspRepository
-from connector.dsp.service import DSP_PATH, DspService
+from connector.dsp.service import DspService
 from connector.dsp.sqlite import SqliteRepository
 from connector.store import StoreError
 

@@ -53,7 +53,7 @@ SCHEMA_OF_TYPE = {
 }
 
 
-def _load(path: Path) -> dict[str, Any]:
+def load_schema(path: Path) -> dict[str, Any]:
     """A schema as published, except one errata: ``#definitions/…`` refs lack the JSON-pointer slash."""
     return json.loads(path.read_text().replace("json#definitions/", "json#/definitions/"))
 
@@ -61,7 +61,7 @@ def _load(path: Path) -> dict[str, Any]:
 def _registry() -> Registry:
     resources = []
     for path in SPEC.rglob("*-schema.json"):
-        schema = _load(path)
+        schema = load_schema(path)
         resources.append((schema["$id"], Resource.from_contents(schema)))
     return Registry().with_resources(resources)
 
@@ -95,7 +95,7 @@ def validate(obj: Any) -> None:
     kind = obj["@type"]
     assert kind in SCHEMA_OF_TYPE, f"unknown @type {kind}"
     if kind not in _VALIDATORS:
-        schema = _load(SPEC / SCHEMA_OF_TYPE[kind])
+        schema = load_schema(SPEC / SCHEMA_OF_TYPE[kind])
         _VALIDATORS[kind] = jsonschema.Draft201909Validator(schema, registry=REGISTRY)
     _VALIDATORS[kind].validate(obj)
     (node,) = expand(obj)
@@ -108,7 +108,7 @@ def validate(obj: Any) -> None:
 
 
 def validate_version(obj: Any) -> None:
-    schema = _load(SPEC / "common/protocol-version-schema.json")
+    schema = load_schema(SPEC / "common/protocol-version-schema.json")
     jsonschema.Draft201909Validator(schema, registry=REGISTRY).validate(obj)
 
 

@@ -8,6 +8,7 @@ import time
 import uuid
 from pathlib import Path
 
+import jsonschema
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -16,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from connector.config import DspParticipant
 from connector.dsp.identity import CallbackRefused, IdentityError, Participants
+from tests.dsp.harness import REGISTRY, SPEC, load_schema
 
 OWN, PEER = "did:web:provider.example", "did:web:partner.example"
 
@@ -132,3 +134,23 @@ def test_callback_hosts() -> None:
 def test_unreadable_public_key_is_a_configuration_error() -> None:
     with pytest.raises(ValueError, match="unreadable public key"):
         Participants(OWN, [DspParticipant(id=PEER, public_key=json.dumps({"kty": "nope"}))])
+
+
+def test_did_document_lists_dsp_services_and_our_key(tmp_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    key_file = tmp_path / "key.pem"
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    doc = Participants(OWN, [], signing_key=key_file).did_document("https://provider.example")
+    assert doc["id"] == OWN and doc["capabilityInvocation"] == [f"{OWN}#key-1"]
+    catalog = next(s for s in doc["service"] if s["type"] == "CatalogService")
+    schema = load_schema(SPEC / "common/did-service-schema.json")
+    jsonschema.Draft201909Validator(schema, registry=REGISTRY).validate({"@context": doc["@context"], **catalog})
+    # A partner that registers the published key verifies our JWTs.
+    partner = Participants(
+        PEER, [DspParticipant(id=OWN, public_key=json.dumps(doc["verificationMethod"][0]["publicKeyJwk"]))]
+    )
+    me = Participants(OWN, [DspParticipant(id=PEER)], signing_key=key_file)
+    assert partner.identify(me.authorization_for(PEER)) == OWN
+    assert Participants("urn:not-a-did", []).did_document("https://x") is None

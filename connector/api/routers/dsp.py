@@ -8,10 +8,12 @@ import threading
 
 from fastapi import APIRouter, FastAPI, Request
 
+from connector.api.problems import Problem
 from connector.api.routers import dsp_admin, dsp_catalog, dsp_data, dsp_negotiations, dsp_tck, dsp_transfers
 from connector.api.routers.dsp_common import tolerate_trailing_slash
 from connector.context import Context
-from connector.dsp.service import DSP_PATH, DspService
+from connector.dsp.messages import DSP_PATH
+from connector.dsp.service import DspService
 from connector.dsp.setup import build_service
 from connector.dsp.tokens import TransferTokenResolver
 
@@ -40,6 +42,15 @@ def dspace_version(request: Request) -> dict:
     if settings.participant_id.startswith("did:web:"):
         version["identifierType"] = "did:web"
     return {"protocolVersions": [version]}
+
+
+@router.get("/.well-known/did.json", tags=["dataspace protocol"], summary="did:web document (DSP discovery, keys)")
+def did_document(request: Request) -> dict:
+    svc: DspService = request.app.state.dsp
+    doc = svc.participants.did_document(svc.settings.base_url)
+    if doc is None:
+        raise Problem(404, "Not Found", "this connector's participant id is not a did:web identifier")
+    return doc
 
 
 def _resume(svc: DspService) -> None:
