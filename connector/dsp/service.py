@@ -175,10 +175,10 @@ class DspService:
             raise
 
     # -- reading -------------------------------------------------------------------------------------------------------
-    def process_for(self, kind: Kind, local_pid: str, participant: str | None) -> Process:
-        """The process with this local pid if it belongs to ``participant`` (None: operator), else 404."""
+    def process_for(self, kind: Kind, local_pid: str, participant: str) -> Process:
+        """The process with this local pid if it belongs to ``participant``, else 404 (whether or not it exists)."""
         p = self.repo.get(kind, local_pid)
-        if p is None or (participant is not None and p.counterparty_id != participant):
+        if p is None or p.counterparty_id != participant:
             raise DspError(404, f"no {kind.value} {local_pid}")
         return p
 

@@ -1,5 +1,5 @@
 """Concurrent messages for one process are serialized; the repository refuses lost updates across processes;
-trailing slashes are tolerated."""
+trailing slashes are tolerated; the consumer follows catalog pages."""
 
 from __future__ import annotations
 
@@ -9,12 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from connector.api.app import create_app
 from connector.auth import InvalidCredentials
-from connector.dsp.repository import ConcurrentUpdate, Process, TransferToken
+from connector.config import DspParticipant, load_settings
+from connector.context import Context
+from connector.dsp import consumer
+from connector.dsp.client import DspClient
+from connector.dsp.identity import Participants
+from connector.dsp.repository import Agreement, ConcurrentUpdate, Process, TransferToken
 from connector.dsp.sqlite import SqliteRepository
 from connector.dsp.states import Kind, Role
 from connector.dsp.tokens import TransferTokenResolver, digest
-from tests.dsp.harness import new_pid, validate
+from tests.dsp.harness import new_pid, serve_app, validate
+from tests.servers import free_port
 
 
 def test_concurrent_messages_on_one_process_apply_once(peer, counter) -> None:
@@ -70,8 +77,6 @@ def test_optimistic_versions_across_connections(tmp_path: Path) -> None:
 
 
 def test_token_resolver_refuses_expired_and_revoked(tmp_path: Path) -> None:
-    from connector.dsp.repository import Agreement
-
     repo = SqliteRepository(tmp_path / "dsp.sqlite")
     repo.insert(_process("urn:t"))
     repo.put_agreement(Agreement("urn:a", "trainings", "did:web:p", "did:web:x", {}, time.time()))
@@ -104,3 +109,24 @@ def test_concurrent_initial_requests_open_one_process(peer, counter) -> None:
         answers = list(pool.map(request, range(6)))
     assert {status for status, _ in answers} == {201}
     assert len({pid for _, pid in answers}) == 1, answers
+
+
+def test_consumer_crawls_every_catalog_page(tmp_path: Path) -> None:
+    port = free_port()
+    ctx = Context(
+        load_settings(
+            home=tmp_path, port=port, public_url=f"http://127.0.0.1:{port}", dsp_tck_mode=True, dsp_catalog_page_size=5
+        )
+    )
+    with serve_app(create_app(ctx), port) as base:
+        me = Participants("did:web:me", [DspParticipant(id=ctx.settings.participant_id, outbound_token="tck-token")])
+        client = DspClient(me)
+        provider = consumer.discover(client, base)
+        assert provider.base == f"{base}/dsp/2025-1" and provider.id == ctx.settings.participant_id
+        doc = consumer.catalog(client, provider)
+        keys = [d["dct:identifier"] for d in doc["dataset"]]
+        assert len(keys) == len(set(keys)) == 6 + 17  # the registry's datasets and the TCK's, over 5 pages
+        offer = consumer.choose_offer(consumer.dataset(client, provider, "trainings"), None, "research")
+        purpose = offer["permission"][0]["constraint"][0]
+        assert offer["target"].endswith("/dataset/trainings") and purpose["rightOperand"] == "research"
+    ctx.close()
