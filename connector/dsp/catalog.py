@@ -1,12 +1,15 @@
 """The DCAT catalog the provider serves: one Dataset per published dataset, with ODRL offers and distributions.
 
 Entries come from the dataset registry (title, licence, publisher, coverage), the metadata jobs recorded in the catalog
-graph (version, dates, coverage) and the store's triple counts (VoID). They are cached for a few seconds so that a
-large catalog serves pages quickly; filtering and pagination work on the cached entries.
+graph (version, dates, coverage) and the triple counts (VoID, recorded by jobs or counted). They are cached (30 s,
+refreshed in the background) so that a large catalog serves pages quickly; filtering and pagination work on the
+cached entries.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -16,9 +19,15 @@ from typing import Any
 from connector.config import DspPolicy
 from connector.dsp.messages import CONTEXT_LIST, PULL_FORMAT
 from connector.dsp.policies import offer_id, permission
-from connector.namespaces import DCAT, DCT, VOID
+from connector.namespaces import DCAT, DCT, FOAF, VOID
 
+log = logging.getLogger("connector.dsp")
 VOID_TRIPLES = f"{VOID}triples"
+IANA = "https://www.iana.org/assignments/media-types/"
+DISTRIBUTIONS = (
+    ("SPARQL 1.1 query endpoint scoped to the agreement", "application/sparql-results+json"),
+    ("N-Triples / Turtle dump", "application/n-triples"),
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,11 @@ def _lang(values: dict[str, str]) -> list[dict[str, str]]:
     return [{"@value": v, "@language": lang} for lang, v in sorted(values.items())]
 
 
+def _agent(name: str) -> dict[str, Any]:
+    """A DCAT-AP publisher: a foaf:Agent with its name (full IRIs: the DSP context has no foaf prefix)."""
+    return {"@type": f"{FOAF}Agent", f"{FOAF}name": name}
+
+
 def _compact(predicate: str) -> str:
     for prefix, ns in (("dct", DCT), ("dcat", DCAT)):
         if predicate.startswith(ns):
@@ -70,14 +84,17 @@ class Catalog:
         policy_ns: str,
         base_iri: str,
         load: Callable[[], Sequence[Entry]],
-        ttl_s: float = 10.0,
+        ttl_s: float = 30.0,
+        publisher: str | None = None,
     ) -> None:
+        self.publisher = publisher
         self.participant_id = participant_id
         self.endpoint = dsp_base_url
         self.service_id = f"{dsp_base_url}#dsp"
         self.policy_ns, self.base_iri = policy_ns, base_iri
         self._load, self._ttl = load, ttl_s
         self._cached: tuple[float, list[Entry], dict[str, Entry], dict[str, tuple[Entry, DspPolicy]]] | None = None
+        self._refreshing = False
         self._lock = threading.Lock()
 
     # entries ---------------------------------------------------------------------------------------------------
@@ -85,13 +102,30 @@ class Catalog:
         return self._index()[0]
 
     def _index(self) -> tuple[list[Entry], dict[str, Entry], dict[str, tuple[Entry, DspPolicy]]]:
+        """The cached entries; once stale they are rebuilt in the background while the old ones keep serving."""
         with self._lock:
-            if self._cached is None or time.monotonic() - self._cached[0] > self._ttl:
-                entries = list(self._load())
-                by_id = {e.id: e for e in entries} | {e.key: e for e in entries}
-                by_offer = {oid: (e, p) for e in entries for oid, p in self.offers(e)}
-                self._cached = (time.monotonic(), entries, by_id, by_offer)
+            if self._cached is None:
+                self._cached = self._build()
+            elif time.monotonic() - self._cached[0] > self._ttl and not self._refreshing:
+                self._refreshing = True
+                threading.Thread(target=self._refresh, name="catalog-refresh", daemon=True).start()
             return self._cached[1], self._cached[2], self._cached[3]
+
+    def _build(self) -> tuple[float, list[Entry], dict[str, Entry], dict[str, tuple[Entry, DspPolicy]]]:
+        entries = list(self._load())
+        by_id = {e.id: e for e in entries} | {e.key: e for e in entries}
+        by_offer = {oid: (e, p) for e in entries for oid, p in self.offers(e)}
+        return time.monotonic(), entries, by_id, by_offer
+
+    def _refresh(self) -> None:
+        try:
+            fresh = self._build()
+            with self._lock:
+                self._cached = fresh
+        except Exception:  # a background job: keep serving the previous entries, say why
+            log.exception("catalog refresh failed; serving the previous entries")
+        finally:
+            self._refreshing = False
 
     def find(self, dataset_id: str) -> Entry | None:
         """A dataset by IRI or short id."""
@@ -106,19 +140,23 @@ class Catalog:
         return self._index()[2].get(offer)
 
     # rendering -------------------------------------------------------------------------------------------------
+    def _service(self) -> dict[str, Any]:
+        return {
+            "@id": self.service_id,
+            "@type": "DataService",
+            "endpointURL": self.endpoint,
+            "dct:title": "Dataspace Protocol 2025-1 endpoint",
+        }
+
     def dataset_json(self, entry: Entry, *, embed_service: bool = False) -> dict[str, Any]:
-        service: Any = (
-            {"@id": self.service_id, "@type": "DataService", "endpointURL": self.endpoint}
-            if embed_service
-            else self.service_id
-        )
+        service: Any = self._service() if embed_service else self.service_id
         node: dict[str, Any] = {"@id": entry.id, "@type": "Dataset", "dct:identifier": entry.key}
         if entry.title:
             node["dct:title"] = _lang(entry.title)
         if entry.description:
             node["dct:description"] = _lang(entry.description)
         if entry.publisher:
-            node["dct:publisher"] = entry.publisher
+            node["dct:publisher"] = _agent(entry.publisher)
         if entry.licence:
             node["dct:license"] = {"@id": entry.licence}
         if entry.keywords:
@@ -128,7 +166,10 @@ class Catalog:
         if entry.spatial:
             node["dct:spatial"] = {"@id": entry.spatial}
         for predicate, values in sorted(entry.metadata.items()):
-            node.setdefault(_compact(predicate), values[0] if len(values) == 1 else values)
+            safe = [
+                v if isinstance(v, str | int) or (isinstance(v, float) and math.isfinite(v)) else str(v) for v in values
+            ]
+            node.setdefault(_compact(predicate), safe[0] if len(safe) == 1 else safe)
         if entry.triples is not None:
             node[VOID_TRIPLES] = entry.triples
         node["hasPolicy"] = [
@@ -140,16 +181,11 @@ class Catalog:
                 "@type": "Distribution",
                 "format": PULL_FORMAT,
                 "accessService": service,
-                "dct:title": "SPARQL 1.1 query endpoint scoped to the agreement",
-                "dcat:mediaType": "application/sparql-results+json",
-            },
-            {
-                "@type": "Distribution",
-                "format": PULL_FORMAT,
-                "accessService": service,
-                "dct:title": "N-Triples / Turtle dump",
-                "dcat:mediaType": "application/n-triples",
-            },
+                "dct:title": title,
+                "dcat:accessURL": {"@id": self.endpoint},
+                "dcat:mediaType": {"@id": IANA + media_type},
+            }
+            for title, media_type in DISTRIBUTIONS
         ]
         return node
 
@@ -166,8 +202,12 @@ class Catalog:
             "@type": "Catalog",
             "participantId": self.participant_id,
             "dct:title": "GEN skills dataspace connector catalog",
-            "service": [{"@id": self.service_id, "@type": "DataService", "endpointURL": self.endpoint}],
+            "dct:description": "Datasets of this connector (ESCO, ROME 4.0, alignments, GEN trainings and job "
+            "sheets) with their ODRL offers; access through a contract negotiation and a pull transfer.",
+            "service": [self._service()],
         }
+        if self.publisher:
+            doc["dct:publisher"] = _agent(self.publisher)
         if chosen:  # the schema wants at least one dataset when the key is present
             doc["dataset"] = [self.dataset_json(e) for e in chosen]
         return doc, offset + limit < len(matching)

@@ -62,13 +62,18 @@ class ConcurrentUpdate(Exception):
     """The process changed since it was read; reload and retry."""
 
 
+class DuplicateProcess(Exception):
+    """A process for this peer pid exists already (a concurrent or repeated initial message)."""
+
+
 class DspRepository(ABC):
     """What the protocol services need from storage. Implementations: SQLite (default)."""
 
     # processes
     @abstractmethod
     def insert(self, process: Process) -> None:
-        """Store a new process (``version`` becomes 1)."""
+        """Store a new process (``version`` becomes 1); :class:`DuplicateProcess` if one with the same peer and peer
+        pid exists."""
 
     @abstractmethod
     def save(self, process: Process) -> None:
@@ -83,8 +88,8 @@ class DspRepository(ABC):
         """The process this side keeps for the peer's pid (makes repeated initial requests idempotent)."""
 
     @abstractmethod
-    def list(self, kind: Kind, limit: int = 100) -> list[Process]:
-        """Most recently updated first."""
+    def recent(self, kind: Kind, limit: int = 100, *, open_only: bool = False) -> list[Process]:
+        """Most recently updated first; ``open_only``: not in a terminal state."""
 
     # agreements
     @abstractmethod

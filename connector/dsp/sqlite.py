@@ -11,7 +11,14 @@ import threading
 import time
 from pathlib import Path
 
-from connector.dsp.repository import Agreement, ConcurrentUpdate, DspRepository, Process, TransferToken
+from connector.dsp.repository import (
+    Agreement,
+    ConcurrentUpdate,
+    DspRepository,
+    DuplicateProcess,
+    Process,
+    TransferToken,
+)
 from connector.dsp.states import Kind, Role
 
 SCHEMA = [
@@ -28,8 +35,11 @@ SCHEMA = [
         version INTEGER NOT NULL,
         updated_at DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (kind, local_pid))""",
-    "CREATE INDEX IF NOT EXISTS dsp_process_remote ON dsp_process (kind, role, counterparty_id, consumer_pid)",
-    "CREATE INDEX IF NOT EXISTS dsp_process_remote_p ON dsp_process (kind, role, counterparty_id, provider_pid)",
+    # One process per peer pid: a repeated or concurrent initial request cannot open a second process.
+    "CREATE UNIQUE INDEX IF NOT EXISTS dsp_process_peer_c ON dsp_process (kind, counterparty_id, consumer_pid) "
+    "WHERE role = 'provider'",
+    "CREATE UNIQUE INDEX IF NOT EXISTS dsp_process_peer_p ON dsp_process (kind, counterparty_id, provider_pid) "
+    "WHERE role = 'consumer'",
     """CREATE TABLE IF NOT EXISTS dsp_agreement (
         id VARCHAR(1024) PRIMARY KEY,
         dataset_id VARCHAR(1024) NOT NULL,
@@ -80,6 +90,12 @@ class SqliteRepository(DspRepository):
     # processes -------------------------------------------------------------------------------------------------
     def insert(self, process: Process) -> None:
         process.version, process.updated_at = 1, time.time()
+        try:
+            self._insert(process)
+        except sqlite3.IntegrityError:
+            raise DuplicateProcess(f"{process.kind.value} with peer pid {process.remote_pid} exists") from None
+
+    def _insert(self, process: Process) -> None:
         self._write(
             f"INSERT INTO dsp_process ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -132,10 +148,11 @@ class SqliteRepository(DspRepository):
         )
         return _process(row) if row else None
 
-    def list(self, kind: Kind, limit: int = 100) -> list[Process]:
+    def recent(self, kind: Kind, limit: int = 100, *, open_only: bool = False) -> list[Process]:
+        only_open = " AND state NOT IN ('FINALIZED', 'COMPLETED', 'TERMINATED')" if open_only else ""
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM dsp_process WHERE kind = ? ORDER BY updated_at DESC LIMIT ?",
+                f"SELECT {_COLUMNS} FROM dsp_process WHERE kind = ?{only_open} ORDER BY updated_at DESC LIMIT ?",
                 (kind.value, limit),
             ).fetchall()
         return [_process(r) for r in rows]
