@@ -168,4 +168,4 @@ def test_timeout_is_clear_and_the_server_keeps_serving(tmp_path: Path) -> None:
         assert r.status_code == 503 and r.json()["title"] == "Validation timeout"
         assert time.monotonic() - started < 30
         assert answered == [200] * 5
-        assert requests.get(f"{base}/health/ready", timeout=5).status_code == 200
+        assert requests.get(f"{base}/health/live", timeout=5).status_code == 200
