@@ -218,7 +218,7 @@ class RomeMapper:
                 "code_rome_parent",
             ],
         )
-        parents: list[tuple[str, str]] = []
+        parents: list[tuple[int, str, str]] = []
         for line, row in fiches.rows():
             code = row["code_rome"]
             if not FICHE_CODE.fullmatch(code) or not row["libelle_rome"]:
@@ -236,13 +236,13 @@ class RomeMapper:
                 yield ox.Triple(s, self.g.ogrCode, plain(row["code_ogr"]))
             yield from self._flags(s, row, "fiches")
             if row["code_rome_parent"] and row["code_rome_parent"] != code:
-                parents.append((code, row["code_rome_parent"]))
+                parents.append((line, code, row["code_rome_parent"]))
             self.counts.concepts["fiches"] += 1
-        for code, parent in parents:
+        for line, code, parent in parents:
             if parent in self._fiches:
                 yield ox.Triple(self.node("fiche", code), self.g.historicalParent, self.node("fiche", parent))
             else:
-                self.report.unknown_code(fiches.name, 0, "parent fiche", parent)
+                self.report.unknown_code(fiches.name, line, "parent fiche", parent)
 
     def _appellations(self) -> Iterator[ox.Triple]:
         table = self._table(
@@ -377,7 +377,7 @@ class RomeMapper:
             p = self.node(*parent)
             yield ox.Triple(s, SKOS_.broader, p)
             yield ox.Triple(p, SKOS_.narrower, s)
-        self.counts.concepts[kind.replace("-", "_") + "s"] += 1
+        self.counts.concepts[{"enjeu": "enjeux"}.get(kind, kind.replace("-", "_") + "s")] += 1
 
     def _savoirs(self) -> Iterator[ox.Triple]:
         table = self._table(

@@ -96,6 +96,17 @@ def _classify(hit: Hit, words: frozenset[str], trust: float, min_sim: float) -> 
     return None
 
 
+def _one_per_pair(mappings: list[Mapping]) -> list[Mapping]:
+    """One mapping per (ROME, ESCO) pair: equivalents first, then the most confident."""
+    best: dict[tuple[str, str], Mapping] = {}
+    for m in mappings:
+        key = (m.subject.iri, m.obj.iri)
+        old = best.get(key)
+        if old is None or (m.equivalent, m.confidence) > (old.equivalent, old.confidence):
+            best[key] = m
+    return list(best.values())
+
+
 def _cosine(a: set[str], b: set[str]) -> float:
     return len(a & b) / math.sqrt(len(a) * len(b)) if a and b else 0.0
 
@@ -146,7 +157,7 @@ class Aligner:
             mappings.extend(found)
         mappings.extend(self._fiche_rollup(mappings))
         mappings.extend(self._appellation_inheritance(mappings))
-        return mappings
+        return _one_per_pair(mappings)
 
     # -- structure ----------------------------------------------------------------------------------------------
     def _anchors(self, occ_lex: dict[str, dict[str, object]]) -> dict[str, set[str]]:
