@@ -92,7 +92,7 @@ def describe(ctx: Context, iri: str) -> list[ox.Triple]:
                  <{RDFS}comment> ?cm }} }}
     }}"""
     result = ctx.store.query(query, result_media_type="application/n-triples")
-    triples = list(ox.parse(result.read(), ox.RdfFormat.N_TRIPLES))
+    triples = [q.triple for q in ox.parse(result.read(), ox.RdfFormat.N_TRIPLES)]
     subject = ox.NamedNode(iri)
     if not any(t.subject == subject and t.predicate.value.startswith(RDF) for t in triples):
         return []

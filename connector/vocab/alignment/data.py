@@ -6,13 +6,19 @@ always aligns what is actually published.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from connector.context import Context
 from connector.datasets.metadata import get_dataset_properties
 from connector.namespaces import ESCO, OWL, SKOS
+from connector.store import GraphStore
 
+EN_WEIGHT = 0.95
+"""English labels count a little less than French ones: ROME labels are French."""
 LABEL_WEIGHT = {f"{SKOS}prefLabel": 1.0, f"{SKOS}altLabel": 0.95, f"{SKOS}hiddenLabel": 0.8}
 
 
@@ -54,13 +60,22 @@ ROME_KINDS = {
 }
 
 
+def _rows(store: GraphStore, query: str, default_graphs: list[str]) -> Iterator[dict[str, str]]:
+    """SELECT rows as plain strings, through the CSV results format (much lighter than JSON for 100k+ rows)."""
+    result = store.query(query, default_graphs=default_graphs, result_media_type="text/csv")
+    text = result.read().decode("utf-8")
+    for row in csv.DictReader(io.StringIO(text, newline="")):
+        yield {k: v for k, v in row.items() if v != ""}
+
+
 def read_input(ctx: Context) -> AlignmentInput:
     store = ctx.store
     gsc = ctx.minted.ontology
     rome_g, esco_g = ctx.datasets.get("rome").graph, ctx.datasets.get("esco").graph
     rome: dict[str, RomeItem] = {}
     classes = " ".join(f"<{gsc}{c}>" for c in ROME_KINDS)
-    rows = store.select(
+    rows = _rows(
+        store,
         f"""SELECT ?c ?cls ?code ?label ?digital ?fiche WHERE {{
               VALUES ?cls {{ {classes} }}
               ?c a ?cls ; <{SKOS}notation> ?code ; <{SKOS}prefLabel> ?label .
@@ -72,36 +87,46 @@ def read_input(ctx: Context) -> AlignmentInput:
         kind = ROME_KINDS[r["cls"].removeprefix(gsc)]
         rome[r["c"]] = RomeItem(r["c"], kind, r["code"], r["label"], r.get("digital") == "true", r.get("fiche"))
     fiche_skills: dict[str, set[str]] = defaultdict(set)
-    for r in store.select(
+    for r in _rows(
+        store,
         f"""SELECT ?f ?i WHERE {{ ?f a <{gsc}RomeFiche> ; ?p ?i .
               VALUES ?p {{ <{ESCO}relatedEssentialSkill> <{ESCO}relatedOptionalSkill> }} }}""",
         default_graphs=[rome_g],
     ):
         fiche_skills[r["f"]].add(r["i"])
     esco: dict[str, EscoConcept] = {}
-    for r in store.select(
-        f"""SELECT ?c ?cls ?p ?label ?lang ?isco WHERE {{
-              VALUES ?cls {{ <{ESCO}Occupation> <{ESCO}Skill> }}
-              ?c a ?cls ; ?p ?label .
+    for r in _rows(
+        store,
+        f"SELECT ?c ?cls WHERE {{ VALUES ?cls {{ <{ESCO}Occupation> <{ESCO}Skill> }} ?c a ?cls }}",
+        default_graphs=[esco_g],
+    ):
+        esco[r["c"]] = EscoConcept(r["c"], "occupation" if r["cls"].endswith("Occupation") else "skill")
+    for r in _rows(store, f"SELECT ?c ?g WHERE {{ ?c <{ESCO}memberOfISCOGroup> ?g }}", default_graphs=[esco_g]):
+        if r["c"] in esco:
+            esco[r["c"]].isco = r["g"].rsplit("/C", 1)[-1]
+    for r in _rows(
+        store,
+        f"""SELECT ?c ?p ?label ?lang WHERE {{
               VALUES ?p {{ <{SKOS}prefLabel> <{SKOS}altLabel> <{SKOS}hiddenLabel> }}
-              BIND(lang(?label) AS ?lang)
-              FILTER(?lang = "fr" || (?p = <{SKOS}prefLabel> && ?lang = "en"))
-              OPTIONAL {{ ?c <{ESCO}memberOfISCOGroup> ?isco }} }}""",
+              ?c ?p ?label . BIND(lang(?label) AS ?lang) FILTER(?lang = "fr" || ?lang = "en") }}""",
         default_graphs=[esco_g],
     ):
         c = esco.get(r["c"])
         if c is None:
-            kind = "occupation" if r["cls"].endswith("Occupation") else "skill"
-            c = esco[r["c"]] = EscoConcept(r["c"], kind, isco=(r.get("isco") or "").rsplit("/C", 1)[-1] or None)
+            continue  # ISCO and skill groups are not aligned
         label, predicate = r["label"], r["p"]
         if r["lang"] == "en":
-            c.pref_en = label
+            # English labels help with the English job titles ROME uses ("Data engineer", "Scrum master").
+            if predicate == f"{SKOS}prefLabel":
+                c.pref_en = label
+            c.labels.append((label, EN_WEIGHT * LABEL_WEIGHT[predicate]))
             continue
         if predicate == f"{SKOS}prefLabel":
             c.pref_fr = label
         c.labels.append((label, LABEL_WEIGHT[predicate]))
     occupation_skills: dict[str, set[str]] = defaultdict(set)
-    for r in store.select(
+    for r in _rows(
+        store,
         f"""SELECT ?o ?s WHERE {{ ?o a <{ESCO}Occupation> ; ?p ?s .
               VALUES ?p {{ <{ESCO}relatedEssentialSkill> <{ESCO}relatedOptionalSkill> }} }}""",
         default_graphs=[esco_g],
