@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from connector.vocab.alignment.normalise import tokens, variants
 
 
+def _second(kv: tuple[int, float]) -> float:
+    return kv[1]
+
+
 @dataclass(frozen=True)
 class Entry:
     iri: str
@@ -29,9 +33,11 @@ class Hit:
 class LabelIndex:
     """Finds ESCO labels equal to, or sharing rare words with, a ROME label."""
 
-    MAX_POSTINGS = 400
+    MAX_POSTINGS = 200
     """Words found in more labels than this do not generate candidates (unless they are a label's rarest word);
     they still count in the similarity."""
+    MAX_WORDS = 3
+    """Only a label's rarest words generate candidates (a candidate sharing none of them cannot score high)."""
 
     def __init__(self, labels: Iterable[tuple[str, str, float]]) -> None:
         self.exact: dict[str, list[Entry]] = defaultdict(list)
@@ -70,13 +76,13 @@ class LabelIndex:
         shared: dict[int, float] = defaultdict(float)
         for rank, w in enumerate(known):
             postings = self.postings[w]
-            if rank > 0 and len(postings) > self.MAX_POSTINGS:
+            if rank >= self.MAX_WORDS or (rank > 0 and len(postings) > self.MAX_POSTINGS):
                 break
             idf = self.idf[w]
             for i in postings:
                 shared[i] += idf
         total = self.weight(words)
-        top = heapq.nlargest(limit * 3, shared.items(), key=lambda kv: kv[1])
+        top = shared.items() if len(shared) <= limit * 3 else heapq.nlargest(limit * 3, shared.items(), key=_second)
         hits = []
         for i, _ in top:
             e = self.entries[i]

@@ -83,6 +83,7 @@ def gender_forms(label: str) -> list[str]:
     return [label]
 
 
+@lru_cache(maxsize=200_000)
 def variants(label: str) -> list[tuple[str, float]]:
     """Folded variants of a label with how much each is trusted (1.0, or 0.9 without its qualifiers)."""
     out: dict[str, float] = {}
@@ -124,6 +125,7 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=200_000)
 def tokens(folded: str) -> frozenset[str]:
     """Content words of a folded label, stemmed."""
     return frozenset(stem(w) for w in folded.split() if w not in STOPWORDS)
