@@ -19,7 +19,7 @@ from connector.store import GraphStore
 
 EN_WEIGHT = 0.95
 """English labels count a little less than French ones: ROME labels are French."""
-LABEL_WEIGHT = {f"{SKOS}prefLabel": 1.0, f"{SKOS}altLabel": 0.95, f"{SKOS}hiddenLabel": 0.8}
+LABEL_WEIGHT = {f"{SKOS}prefLabel": 1.0, f"{SKOS}altLabel": 0.95, f"{SKOS}hiddenLabel": 0.7}
 
 
 @dataclass

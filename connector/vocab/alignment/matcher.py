@@ -25,7 +25,7 @@ LEXICAL = "semapv:LexicalMatching"
 COMPOSITE = "semapv:CompositeMatching"
 CURATED = "semapv:ManualMappingCuration"
 
-PUBLISH_EQUIVALENT = 0.72
+PUBLISH_EQUIVALENT = 0.75
 """Lowest confidence at which an exact/close mapping is published."""
 PUBLISH_HIERARCHICAL = 0.55
 """Lowest confidence at which a broad/narrow mapping is published."""
@@ -62,6 +62,11 @@ class _Lexical:
 
 
 def _lexical(item: RomeItem, index: LabelIndex, esco: dict[str, EscoConcept], min_sim: float) -> dict[str, _Lexical]:
+    """Label evidence per ESCO concept.
+
+    ESCO skills list narrower terms among their alternative labels ("XML" for both "W3C standards" and "web
+    programming"), so for skills an alternative label shared by several concepts only supports broadMatch.
+    """
     found: dict[str, _Lexical] = {}
 
     def keep(iri: str, lex: _Lexical) -> None:
@@ -69,11 +74,16 @@ def _lexical(item: RomeItem, index: LabelIndex, esco: dict[str, EscoConcept], mi
             found[iri] = lex
 
     for key, trust in variants(item.label):
-        for e in index.exact.get(key, ()):
+        same = index.exact.get(key, ())
+        shared = len({e.iri for e in same}) > 1
+        for e in same:
             w = e.weight * trust
-            kind = "preferred" if e.weight >= 1.0 else "alternative" if e.weight >= 0.95 else "hidden"
-            predicate = EXACT if e.weight >= 0.95 and trust >= 1.0 else CLOSE
-            keep(e.iri, _Lexical(predicate, 0.97 * w, 1.0, key, e.label, f"same label as the ESCO {kind} label"))
+            kind = "preferred" if e.weight >= 1.0 else "alternative" if e.weight >= 0.9 else "hidden"
+            predicate = EXACT if e.weight >= 0.9 and trust >= 1.0 else CLOSE
+            how = f"same label as the ESCO {kind} label"
+            if item.kind in ("competence", "savoir") and e.weight < 1.0 and shared:
+                predicate, how = BROAD, f"{how}, shared by several ESCO skills"
+            keep(e.iri, _Lexical(predicate, 0.97 * w, 1.0, key, e.label, how))
         words = tokens(key)
         for hit in index.similar(words):
             lex = _classify(hit, words, trust, min_sim)

@@ -76,9 +76,10 @@ def gender_forms(label: str) -> list[str]:
             tail = " ".join(right_words[n:])
             return [f"{left} {tail}", right]
         return [left, right]
-    if "/" in label and not re.search(r"\b\w/\w\b", label):
-        parts = [p.strip() for p in label.split("/") if p.strip()]
-        if len(parts) == 2:
+    if label.count("/") == 1 and not _PARENS.search(label):
+        parts = [p.strip() for p in label.split("/")]
+        # "développeur web/développeuse web", but not "TCP/IP" or "E/S"
+        if all(len(p) >= 4 for p in parts):
             return parts
     return [label]
 
