@@ -221,6 +221,8 @@ class Aligner:
     def _decide(self, item: RomeItem, lexical: dict[str, _Lexical], structure) -> list[Mapping]:  # type: ignore[no-untyped-def]
         scored: list[Mapping] = []
         for iri, lex in lexical.items():
+            if lex.score * 1.05 < PUBLISH_HIERARCHICAL:
+                continue  # cannot be published whatever the structure says
             c = self.data.esco[iri]
             struct, notes = structure(c)
             confidence = min(1.0, lex.score * (0.8 + 0.25 * struct))
