@@ -105,21 +105,48 @@ class EmbeddedStore(GraphStore):
         return int(next(iter(solutions))["n"].value)
 
     def replace_graph(self, graph: str | None, source: RdfSource, media_type: str | None = None) -> int:
-        staging = ox.NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
-        target = f"GRAPH <{graph}>" if graph else "DEFAULT"
+        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         try:
-            self._load(staging, source, media_type)
-            # One update request is one transaction: readers see the old graph or the new one.
-            self._store.update(f"DROP SILENT {target} ; MOVE SILENT GRAPH <{staging.value}> TO {target}")
+            if graph and not self._non_empty(target):
+                # Nothing to protect: bulk-load straight into the graph (a SPARQL MOVE of a large graph costs
+                # minutes and gigabytes in RocksDB). A failed load leaves the graph empty again. Readers may see a
+                # first load while it runs; jobs load before serving or into graphs that already exist.
+                try:
+                    self._load(self._store, target, source, media_type)
+                except BaseException:
+                    self._store.remove_graph(target)
+                    raise
+                return self.count(graph)
+            # Stage in memory, then apply only the difference in one update: readers see the old or the new graph,
+            # and reloading the same content costs a comparison, not a rewrite.
+            staged = ox.Store()
+            self._load(staged, target, source, media_type)
+            adds = [q for q in staged if q not in self._store]
+            removes = [q for q in self._store.quads_for_pattern(None, None, None, target) if q not in staged]
+            if len(adds) + len(removes) <= DIFF_LIMIT and not any(_has_blank(q) for q in (*adds, *removes)):
+                if adds or removes:
+                    self._store.update(_data_update(graph, removes, adds))
+            else:
+                self._swap(target, staged)
         finally:
-            if self._store.contains_named_graph(staging):
-                self._store.remove_graph(staging)
             self._written()
         return self.count(graph) if graph else self.count_default()
 
+    def _swap(self, target: ox.NamedNode | ox.DefaultGraph, staged: ox.Store) -> None:
+        """Atomic whole-graph replacement through a staging graph and one MOVE transaction."""
+        staging = ox.NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
+        where = f"GRAPH <{target.value}>" if isinstance(target, ox.NamedNode) else "DEFAULT"
+        try:
+            self._store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, staging) for q in staged)
+            # One update request is one transaction: readers see the old graph or the new one.
+            self._store.update(f"DROP SILENT {where} ; MOVE SILENT GRAPH <{staging.value}> TO {where}")
+        finally:
+            if self._store.contains_named_graph(staging):
+                self._store.remove_graph(staging)
+
     def add_to_graph(self, graph: str | None, source: RdfSource, media_type: str | None = None) -> int:
         try:
-            self._load(ox.NamedNode(graph) if graph else ox.DefaultGraph(), source, media_type)
+            self._load(self._store, ox.NamedNode(graph) if graph else ox.DefaultGraph(), source, media_type)
         finally:
             self._written()
         return self.count(graph) if graph else self.count_default()
@@ -133,18 +160,21 @@ class EmbeddedStore(GraphStore):
         from_graph = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         yield self._store.dump(format=fmt, from_graph=from_graph)
 
-    def _load(self, target: ox.NamedNode | ox.DefaultGraph, source: RdfSource, media_type: str | None) -> None:
+    @staticmethod
+    def _load(
+        store: ox.Store, target: ox.NamedNode | ox.DefaultGraph, source: RdfSource, media_type: str | None
+    ) -> None:
         try:
             if isinstance(source, Path):
                 fmt = rdf_format(media_type or media_type_for_path(source))
                 with _open_maybe_gzip(source) as fh:
-                    self._store.bulk_load(fh, fmt, to_graph=target)
+                    store.bulk_load(fh, fmt, to_graph=target)
             elif isinstance(source, bytes | bytearray):
                 if media_type is None:
                     raise ValueError("media_type is required when loading bytes")
-                self._store.bulk_load(bytes(source), rdf_format(media_type), to_graph=target)
+                store.bulk_load(bytes(source), rdf_format(media_type), to_graph=target)
             else:
-                self._store.bulk_extend(_as_quads(source, target))
+                store.bulk_extend(_as_quads(source, target))
         except SyntaxError as exc:
             raise RdfSyntaxError(str(exc)) from exc
 
@@ -225,3 +255,24 @@ def _open_maybe_gzip(path: Path) -> Iterator[IO[bytes]]:
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as fh:  # type: ignore[operator]
         yield fh
+
+
+DIFF_LIMIT = 200_000
+"""Largest difference applied as one DELETE DATA / INSERT DATA update; beyond it the graph is swapped whole."""
+
+
+def _has_blank(q: ox.Quad) -> bool:
+    return isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+
+
+def _data_update(graph: str | None, removes: list[ox.Quad], adds: list[ox.Quad]) -> str:
+    def block(quads: list[ox.Quad]) -> str:
+        triples = " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
+        return f"GRAPH <{graph}> {{ {triples} }}" if graph else triples
+
+    parts = []
+    if removes:
+        parts.append(f"DELETE DATA {{ {block(removes)} }}")
+    if adds:
+        parts.append(f"INSERT DATA {{ {block(adds)} }}")
+    return " ;\n".join(parts)

@@ -1,0 +1,83 @@
+"""Precision and recall of computed mappings against hand-checked pairs (the evaluation set in the tests)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from connector.vocab.alignment.matcher import Mapping
+
+EQUIVALENT = {"exact", "close"}
+
+
+@dataclass(frozen=True)
+class GoldPair:
+    kind: str
+    code: str
+    esco: str
+    gold: str  # exact | close | broad | narrow | none
+    digital: bool
+
+
+@dataclass
+class Scores:
+    pairs: int
+    published_equivalent: int
+    correct_equivalent: int
+    gold_equivalent: int
+    published_any: int
+    correct_any: int
+    gold_related: int
+
+    @property
+    def precision_equivalent(self) -> float:
+        return self.correct_equivalent / self.published_equivalent if self.published_equivalent else 1.0
+
+    @property
+    def recall_equivalent(self) -> float:
+        return self.correct_equivalent / self.gold_equivalent if self.gold_equivalent else 1.0
+
+    @property
+    def precision_any(self) -> float:
+        return self.correct_any / self.published_any if self.published_any else 1.0
+
+    @property
+    def recall_any(self) -> float:
+        return self.correct_any / self.gold_related if self.gold_related else 1.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "pairs": self.pairs,
+            "precision_exact_close": round(self.precision_equivalent, 3),
+            "recall_exact_close": round(self.recall_equivalent, 3),
+            "precision_any_relation": round(self.precision_any, 3),
+            "recall_any_relation": round(self.recall_any, 3),
+        }
+
+
+def read_gold(path: Path) -> list[GoldPair]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [
+            GoldPair(r["rome_kind"], r["rome_code"], r["esco_iri"], r["gold"], r["digital"] == "O")
+            for r in csv.DictReader(fh, delimiter="\t")
+        ]
+
+
+def evaluate(mappings: Iterable[Mapping], gold: list[GoldPair]) -> Scores:
+    """Published exact/close pairs must be gold exact/close; any published pair must be gold-related."""
+    published = {(m.subject.kind, m.subject.code, m.obj.iri): m for m in mappings}
+    pe = ce = pa = ca = 0
+    for g in gold:
+        m = published.get((g.kind, g.code, g.esco))
+        if m is None:
+            continue
+        pa += 1
+        ca += g.gold != "none"
+        if m.equivalent:
+            pe += 1
+            ce += g.gold in EQUIVALENT
+    return Scores(
+        len(gold), pe, ce, sum(g.gold in EQUIVALENT for g in gold), pa, ca, sum(g.gold != "none" for g in gold)
+    )

@@ -1,0 +1,316 @@
+"""Candidate generation and scoring of ROME -> ESCO mappings.
+
+Lexical evidence: the French labels after normalisation (equal labels, equal content words, one label's words
+contained in the other's, or a high IDF-weighted overlap). Structural evidence then confirms or demotes:
+- occupations: the ISCO group of the candidate compared with the ISCO groups of the occupations the fiche's other
+  appellations match exactly, and the overlap between the ESCO skills the fiche's ROME items map to and the
+  candidate's essential/optional skills;
+- skills: whether the candidate ESCO skill belongs to ESCO occupations matched by the fiches using the ROME item.
+Each mapping gets a SKOS relation, a confidence in [0, 1] and a justification written for a human reviewer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from connector.vocab.alignment.data import AlignmentInput, EscoConcept, RomeItem
+from connector.vocab.alignment.index import Hit, LabelIndex
+from connector.vocab.alignment.normalise import tokens, variants
+
+EXACT, CLOSE, BROAD, NARROW = "exactMatch", "closeMatch", "broadMatch", "narrowMatch"
+LEXICAL = "semapv:LexicalMatching"
+COMPOSITE = "semapv:CompositeMatching"
+CURATED = "semapv:ManualMappingCuration"
+
+PUBLISH_EQUIVALENT = 0.75
+"""Lowest confidence at which an exact/close mapping is published."""
+PUBLISH_HIERARCHICAL = 0.55
+"""Lowest confidence at which a broad/narrow mapping is published."""
+MAX_HIERARCHICAL = 3
+"""Broad/narrow mappings kept per ROME concept."""
+
+
+@dataclass
+class Mapping:
+    subject: RomeItem
+    obj: EscoConcept
+    predicate: str  # exactMatch | closeMatch | broadMatch | narrowMatch
+    confidence: float
+    justification: str  # semapv term (CURIE)
+    comment: str
+    match_string: str = ""
+    similarity: float = 0.0
+
+    @property
+    def equivalent(self) -> bool:
+        return self.predicate in (EXACT, CLOSE)
+
+
+@dataclass
+class _Lexical:
+    """The best label evidence for one (ROME concept, ESCO concept) pair."""
+
+    predicate: str
+    score: float
+    similarity: float
+    rome_label: str
+    esco_label: str
+    how: str
+
+
+def _lexical(item: RomeItem, index: LabelIndex, esco: dict[str, EscoConcept], min_sim: float) -> dict[str, _Lexical]:
+    """Label evidence per ESCO concept.
+
+    ESCO skills list narrower terms among their alternative labels ("XML" for both "W3C standards" and "web
+    programming"), so for skills an alternative label shared by several concepts only supports broadMatch.
+    """
+    found: dict[str, _Lexical] = {}
+
+    def keep(iri: str, lex: _Lexical) -> None:
+        if iri not in found or lex.score > found[iri].score:
+            found[iri] = lex
+
+    for key, trust in variants(item.label):
+        same = index.exact.get(key, ())
+        shared = len({e.iri for e in same}) > 1
+        for e in same:
+            w = e.weight * trust
+            kind = "preferred" if e.weight >= 1.0 else "alternative" if e.weight >= 0.9 else "hidden"
+            predicate = EXACT if e.weight >= 0.9 and trust >= 1.0 else CLOSE
+            how = f"same label as the ESCO {kind} label"
+            if item.kind in ("competence", "savoir") and e.weight < 1.0 and shared:
+                predicate, how = BROAD, f"{how}, shared by several ESCO skills"
+            keep(e.iri, _Lexical(predicate, 0.97 * w, 1.0, key, e.label, how))
+        words = tokens(key)
+        for hit in index.similar(words):
+            lex = _classify(hit, words, trust, min_sim)
+            if lex is not None:
+                keep(hit.entry.iri, _Lexical(lex[0], lex[1], hit.similarity, key, hit.entry.label, lex[2]))
+    return found
+
+
+def _classify(hit: Hit, words: frozenset[str], trust: float, min_sim: float) -> tuple[str, float, str] | None:
+    e, sim = hit.entry, hit.similarity
+    if e.words == words:
+        return CLOSE, 0.9 * e.weight * trust, "same content words as an ESCO label"
+    if e.words < words and sim >= 0.5:
+        # ESCO label's words all in the ROME label: the ROME concept is more specific.
+        return BROAD, (0.35 + 0.5 * sim) * e.weight * trust, "ESCO label words all in the ROME label (more specific)"
+    if words < e.words and sim >= 0.5:
+        return NARROW, (0.35 + 0.5 * sim) * e.weight * trust, "ROME label words all in the ESCO label (more general)"
+    if sim >= min_sim:
+        return CLOSE, 0.85 * sim * e.weight * trust, f"label word overlap {sim:.2f}"
+    return None
+
+
+def _one_per_pair(mappings: list[Mapping]) -> list[Mapping]:
+    """One mapping per (ROME, ESCO) pair: equivalents first, then the most confident."""
+    best: dict[tuple[str, str], Mapping] = {}
+    for m in mappings:
+        key = (m.subject.iri, m.obj.iri)
+        old = best.get(key)
+        if old is None or (m.equivalent, m.confidence) > (old.equivalent, old.confidence):
+            best[key] = m
+    return list(best.values())
+
+
+def _cosine(a: set[str], b: set[str]) -> float:
+    return len(a & b) / math.sqrt(len(a) * len(b)) if a and b else 0.0
+
+
+class Aligner:
+    """Computes the mappings for one :class:`AlignmentInput`."""
+
+    def __init__(self, data: AlignmentInput) -> None:
+        self.data = data
+        occs = [c for c in data.esco.values() if c.kind == "occupation"]
+        skills = [c for c in data.esco.values() if c.kind == "skill"]
+        self.occ_index = LabelIndex((c.iri, label, w) for c in occs for label, w in c.labels)
+        self.skill_index = LabelIndex((c.iri, label, w) for c in skills for label, w in c.labels)
+
+    def items(self, *kinds: str) -> list[RomeItem]:
+        return sorted((i for i in self.data.rome.values() if i.kind in kinds), key=lambda i: i.iri)
+
+    def run(self) -> list[Mapping]:
+        data = self.data
+        # 1. occupations, labels only: evidence used as structure afterwards.
+        occ_lex = {i.iri: _lexical(i, self.occ_index, data.esco, 0.8) for i in self.items("fiche", "appellation")}
+        anchors = self._anchors(occ_lex)
+        # 2. skills, with the occupations around the fiches that use them.
+        skill_users: dict[str, set[str]] = defaultdict(set)
+        for fiche, items in data.fiche_skills.items():
+            for it in items:
+                skill_users[it] |= anchors.get(fiche, set())
+        mappings: list[Mapping] = []
+        skill_maps: dict[str, list[Mapping]] = {}
+        for item in self.items("competence", "savoir"):
+            lex = _lexical(item, self.skill_index, data.esco, 0.8)
+            found = self._decide(item, lex, lambda c, it=item: self._skill_structure(it, c, skill_users))
+            skill_maps[item.iri] = found
+            mappings.extend(found)
+        # 3. occupations again, now with ISCO groups and shared skills.
+        fiche_esco_skills: dict[str, set[str]] = defaultdict(set)
+        for fiche, items in data.fiche_skills.items():
+            for it in items:
+                fiche_esco_skills[fiche] |= {m.obj.iri for m in skill_maps.get(it, ()) if m.equivalent}
+        isco_votes = self._isco_votes(anchors)
+        for item in self.items("fiche", "appellation"):
+            fiche = item.iri if item.kind == "fiche" else item.fiche or ""
+
+            def structure(c: EscoConcept, f: str = fiche) -> tuple[float, str]:
+                return self._occupation_structure(f, c, isco_votes, fiche_esco_skills)
+
+            found = self._decide(item, occ_lex[item.iri], structure)
+            mappings.extend(found)
+        mappings.extend(self._fiche_rollup(mappings))
+        mappings.extend(self._appellation_inheritance(mappings))
+        return _one_per_pair(mappings)
+
+    # -- structure ----------------------------------------------------------------------------------------------
+    def _anchors(self, occ_lex: dict[str, dict[str, object]]) -> dict[str, set[str]]:
+        """Per fiche, the ESCO occupations its title or appellations match exactly (structural anchors)."""
+        anchors: dict[str, set[str]] = defaultdict(set)
+        for iri, found in occ_lex.items():
+            item = self.data.rome[iri]
+            fiche = iri if item.kind == "fiche" else item.fiche
+            if fiche is None:
+                continue
+            for occ, lex in found.items():
+                if lex.predicate == EXACT:  # type: ignore[attr-defined]
+                    anchors[fiche].add(occ)
+        return anchors
+
+    def _isco_votes(self, anchors: dict[str, set[str]]) -> dict[str, Counter[str]]:
+        votes: dict[str, Counter[str]] = {}
+        for fiche, occs in anchors.items():
+            votes[fiche] = Counter(c for o in occs if (c := self.data.esco[o].isco))
+        return votes
+
+    def _occupation_structure(
+        self, fiche: str, c: EscoConcept, votes: dict[str, Counter[str]], fiche_skills: dict[str, set[str]]
+    ) -> tuple[float, str]:
+        notes = []
+        isco_score = 0.5
+        counter = votes.get(fiche)
+        if counter and c.isco:
+            total = sum(counter.values())
+            same = counter.get(c.isco, 0)
+            minor = sum(n for g, n in counter.items() if g[:3] == c.isco[:3])
+            isco_score = (same + 0.5 * (minor - same)) / total
+            notes.append(f"ISCO {c.isco} shared by {same}/{total} occupations matched by the fiche's appellations")
+        skills = _cosine(fiche_skills.get(fiche, set()), self.data.occupation_skills.get(c.iri, set()))
+        skill_score = min(1.0, skills / 0.15)
+        if skills:
+            shared = len(fiche_skills.get(fiche, set()) & self.data.occupation_skills.get(c.iri, set()))
+            notes.append(f"{shared} ESCO skill(s) shared with the fiche's mapped compétences/savoirs")
+        return max(isco_score, skill_score), "; ".join(notes)
+
+    def _skill_structure(self, item: RomeItem, c: EscoConcept, users: dict[str, set[str]]) -> tuple[float, str]:
+        around = users.get(item.iri, set())
+        if not around:
+            return 0.5, ""
+        occs = {o for o in around if c.iri in self.data.occupation_skills.get(o, ())}
+        if occs:
+            return 1.0, f"skill of {len(occs)} ESCO occupation(s) matched by the fiches using this ROME item"
+        return 0.25, "not a skill of the ESCO occupations matched by the fiches using this ROME item"
+
+    # -- decision -----------------------------------------------------------------------------------------------
+    def _decide(self, item: RomeItem, lexical: dict[str, _Lexical], structure) -> list[Mapping]:  # type: ignore[no-untyped-def]
+        scored: list[Mapping] = []
+        for iri, lex in lexical.items():
+            if lex.score * 1.05 < PUBLISH_HIERARCHICAL:
+                continue  # cannot be published whatever the structure says
+            c = self.data.esco[iri]
+            struct, notes = structure(c)
+            confidence = min(1.0, lex.score * (0.8 + 0.25 * struct))
+            structural = bool(notes)
+            comment = f"'{lex.rome_label}' ~ '{lex.esco_label}': {lex.how}" + (f"; {notes}" if notes else "")
+            scored.append(
+                Mapping(
+                    item,
+                    c,
+                    lex.predicate,
+                    round(confidence, 3),
+                    COMPOSITE if structural else LEXICAL,
+                    comment,
+                    lex.esco_label,
+                    round(lex.similarity, 3),
+                )
+            )
+        scored.sort(key=lambda m: (-m.confidence, m.obj.iri))
+        out: list[Mapping] = []
+        equivalents = [m for m in scored if m.equivalent and m.confidence >= PUBLISH_EQUIVALENT]
+        if equivalents:
+            best = equivalents[0]
+            out.append(best)
+            # Homonyms: a second equally good equivalent is kept only when it is as well supported.
+            out.extend(m for m in equivalents[1:3] if m.confidence >= best.confidence - 0.02)
+        hierarchical = [
+            m
+            for m in scored
+            if not m.equivalent and m.confidence >= PUBLISH_HIERARCHICAL and m.obj.iri not in {o.obj.iri for o in out}
+        ]
+        out.extend(hierarchical[:MAX_HIERARCHICAL] if not equivalents else hierarchical[:1])
+        return out
+
+    def _fiche_rollup(self, mappings: Iterable[Mapping]) -> list[Mapping]:
+        """A fiche whose appellation matches an ESCO occupation is broader than it (fiche skos:narrowMatch occ)."""
+        direct: dict[str, set[str]] = defaultdict(set)
+        best: dict[tuple[str, str], Mapping] = {}
+        for m in mappings:
+            if m.subject.kind == "fiche":
+                direct[m.subject.iri].add(m.obj.iri)
+            elif m.subject.kind == "appellation" and m.equivalent and m.subject.fiche:
+                key = (m.subject.fiche, m.obj.iri)
+                if key not in best or m.confidence > best[key].confidence:
+                    best[key] = m
+        out = []
+        for (fiche, occ), m in sorted(best.items()):
+            if occ in direct.get(fiche, ()) or fiche not in self.data.rome:
+                continue
+            out.append(
+                Mapping(
+                    self.data.rome[fiche],
+                    m.obj,
+                    NARROW,
+                    round(0.9 * m.confidence, 3),
+                    COMPOSITE,
+                    f"appellation {m.subject.code} '{m.subject.label}' of this fiche has skos:{m.predicate} "
+                    f"to this occupation ({m.confidence:.2f})",
+                    m.match_string,
+                    m.similarity,
+                )
+            )
+        return out
+
+    def _appellation_inheritance(self, mappings: list[Mapping]) -> list[Mapping]:
+        """An appellation without an equivalent of its own is narrower than what its fiche is equivalent to."""
+        fiche_equivalents: dict[str, list[Mapping]] = defaultdict(list)
+        covered: set[str] = set()
+        for m in mappings:
+            if m.subject.kind == "fiche" and m.equivalent:
+                fiche_equivalents[m.subject.iri].append(m)
+            elif m.subject.kind == "appellation" and m.equivalent:
+                covered.add(m.subject.iri)
+        out = []
+        for item in self.items("appellation"):
+            if item.iri in covered or item.fiche not in fiche_equivalents:
+                continue
+            for m in fiche_equivalents[item.fiche]:
+                out.append(
+                    Mapping(
+                        item,
+                        m.obj,
+                        BROAD,
+                        round(0.85 * m.confidence, 3),
+                        COMPOSITE,
+                        f"appellation of fiche {m.subject.code} '{m.subject.label}', which has skos:{m.predicate} "
+                        f"to this occupation ({m.confidence:.2f})",
+                        m.match_string,
+                        m.similarity,
+                    )
+                )
+        return out

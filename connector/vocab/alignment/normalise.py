@@ -1,0 +1,132 @@
+"""French label normalisation for matching ROME and ESCO labels.
+
+ROME writes gendered titles as "Développeur / Développeuse web" (masculine head, slash, feminine head plus the
+shared tail); ESCO as "développeur web/développeuse web" (two full forms). Both become their full forms, folded
+(case, accents, ligatures, apostrophes, punctuation). Parenthesised qualifiers ("(H/F)", "(DBA)") give a second
+variant without them, trusted a little less.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "au",
+        "aux",
+        "avec",
+        "ce",
+        "ces",
+        "d",
+        "dans",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "l",
+        "la",
+        "le",
+        "les",
+        "leur",
+        "leurs",
+        "ou",
+        "par",
+        "pour",
+        "sa",
+        "se",
+        "ses",
+        "son",
+        "sur",
+        "un",
+        "une",
+        "à",
+        "h",
+        "f",
+        "hf",
+    ]
+)
+_PARENS = re.compile(r"\s*\([^)]*\)")
+_NON_WORD = re.compile(r"[^a-z0-9+#]+")
+
+
+@lru_cache(maxsize=200_000)
+def fold(label: str) -> str:
+    """Lower case, no accents, ligatures expanded, punctuation as single spaces."""
+    s = label.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower()
+    return _NON_WORD.sub(" ", s).strip()
+
+
+def gender_forms(label: str) -> list[str]:
+    """The full masculine and feminine forms of a gendered title (or the label itself).
+
+    "Agent / Agente d'entretien" -> ["Agent d'entretien", "Agente d'entretien"];
+    "développeur web/développeuse web" -> ["développeur web", "développeuse web"].
+    """
+    if " / " in label:
+        left, right = label.split(" / ", 1)
+        n = len(left.split())
+        right_words = right.split()
+        if len(right_words) > n:
+            tail = " ".join(right_words[n:])
+            return [f"{left} {tail}", right]
+        return [left, right]
+    if label.count("/") == 1 and not _PARENS.search(label):
+        parts = [p.strip() for p in label.split("/")]
+        # "développeur web/développeuse web", but not "TCP/IP" or "E/S"
+        if all(len(p) >= 4 for p in parts):
+            return parts
+    return [label]
+
+
+@lru_cache(maxsize=200_000)
+def variants(label: str) -> list[tuple[str, float]]:
+    """Folded variants of a label with how much each is trusted (1.0, or 0.9 without its qualifiers)."""
+    out: dict[str, float] = {}
+    for form in gender_forms(label):
+        key = fold(form)
+        if key:
+            out[key] = max(out.get(key, 0.0), 1.0)
+        bare = _PARENS.sub("", form).strip()
+        if bare != form:
+            for b in gender_forms(bare):
+                k = fold(b)
+                if k:
+                    out.setdefault(k, 0.9)
+    return list(out.items())
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """A light French stemmer: plural and feminine endings, enough to pair "développeuse"/"développeur"."""
+    for suffix, repl in (
+        ("euses", "eur"),
+        ("euse", "eur"),
+        ("rices", "eur"),
+        ("rice", "eur"),
+        ("ennes", "en"),
+        ("enne", "en"),
+        ("ieres", "ier"),
+        ("iere", "ier"),
+        ("eres", "er"),
+        ("aux", "al"),
+        ("effe", "ef"),
+    ):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            return word[: -len(suffix)] + repl
+    if len(word) > 3 and word[-1] in "sx":
+        word = word[:-1]
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+@lru_cache(maxsize=200_000)
+def tokens(folded: str) -> frozenset[str]:
+    """Content words of a folded label, stemmed."""
+    return frozenset(stem(w) for w in folded.split() if w not in STOPWORDS)
