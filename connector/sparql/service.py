@@ -33,7 +33,7 @@ class SparqlService:
         if self._runner is None:
             store = self.ctx.store
             if isinstance(store, EmbeddedStore) and store.path is not None:
-                size = self.settings.sparql_workers or max(4, (os.cpu_count() or 2) + 2)
+                size = self.settings.sparql_workers or max(8, 4 * (os.cpu_count() or 2))
                 pool = ProcessPoolRunner(store, size)
                 atexit.register(pool.close_sync)
                 self._runner = pool
