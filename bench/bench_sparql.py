@@ -207,7 +207,11 @@ async def _measure(url: str, clients: int, rounds: int, names: tuple[str, ...]) 
             for _ in range(rounds):
                 for name in order:
                     started = time.perf_counter()
-                    response = await http.get(url, params={"query": QUERIES[name]}, headers=ACCEPT)
+                    try:
+                        response = await http.get(url, params={"query": QUERIES[name]}, headers=ACCEPT)
+                    except httpx.TransportError as exc:
+                        errors.append(f"{name}: {type(exc).__name__}")
+                        continue
                     if response.status_code != 200:
                         errors.append(f"{name}: {response.status_code}")
                         continue

@@ -132,7 +132,10 @@ class Settings(BaseSettings):
         "and say so (header X-SPARQL-Truncated).",
     )
     sparql_workers: int = Field(
-        0, ge=0, description="Query worker processes for the embedded store (0: CPU count + 2, at least 4)."
+        0,
+        ge=0,
+        description="Query worker processes for the embedded store (0: 4 per CPU, at least 8). Extra workers let short "
+        "queries run beside long ones instead of queueing behind them.",
     )
     sparql_allow_service: bool = Field(
         False, description="Allow SERVICE (federated queries): the server then calls other endpoints."

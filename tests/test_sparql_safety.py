@@ -66,12 +66,13 @@ def test_runaway_query_is_killed_and_others_are_answered(tmp_path: Path) -> None
         assert response.status_code == 503 and response.headers["content-type"] == "application/problem+json"
         assert response.json()["title"] == "Query timeout" and "2 s" in response.json()["detail"]
         assert elapsed < 6, f"the runaway query was answered after {elapsed:.1f} s"
-        assert len(small_latencies) >= 5 and max(small_latencies) < 1.0
+        assert len(small_latencies) >= 5 and max(small_latencies) < 1.5
         # the worker that ran it is gone and has been replaced
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and len(_workers(server_pid)) < len(before):
-            time.sleep(0.1)
         after = _workers(server_pid)
+        while time.monotonic() < deadline and not (len(after) == len(before) and before - after):
+            time.sleep(0.1)
+            after = _workers(server_pid)
         assert len(after) == len(before) and before - after, (before, after)
         for pid in before - after:
             assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE

@@ -157,8 +157,8 @@ def apply_using(update: str, using: list[str], using_named: list[str]) -> str:
         op = toks[op_start:op_end]
         i = 0
         prologue = _Prologue(None)
-        while i < len(op) and prologue.feed(op, i) != i:
-            i = prologue.feed(op, i)
+        while i < len(op) and (after := prologue.feed(op, i)) != i:
+            i = after
         body = op[i:]
         if body and body[0].is_word("WITH", "DELETE", "INSERT"):
             if any(t.depth == 0 and t.is_word("USING", "WITH") for t in body):

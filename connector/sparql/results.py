@@ -98,10 +98,6 @@ class _Capped:
         return item
 
 
-def _rows(solutions: ox.QuerySolutions, cap: int) -> _Capped:
-    return _Capped(iter(solutions), cap)
-
-
 # -- SPARQL 1.1 Query Results JSON ---------------------------------------------------------------------------------
 def _json_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     if isinstance(term, ox.NamedNode):
@@ -126,7 +122,7 @@ def _write_json(solutions: ox.QuerySolutions, cap: int, write: Write) -> tuple[i
     keys = [_encode(n) for n in names]
     out = _Chunker(write)
     out(f'{{"head":{{"vars":[{",".join(keys)}]}},"results":{{"bindings":[')
-    rows = _rows(solutions, cap)
+    rows = _Capped(iter(solutions), cap)
     separator = ""
     for row in rows:
         cells = []
@@ -164,7 +160,7 @@ def _write_xml(solutions: ox.QuerySolutions, cap: int, write: Write) -> tuple[in
     out = _Chunker(write)
     head = "".join(f"<variable name={quoteattr(n)}/>" for n in names)
     out(f'<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>{head}</head><results>')
-    rows = _rows(solutions, cap)
+    rows = _Capped(iter(solutions), cap)
     for row in rows:
         cells = "".join(
             f"<binding name={quoteattr(n)}>{_xml_term(row[n])}</binding>" for n in names if row[n] is not None
@@ -192,7 +188,7 @@ def _write_csv(solutions: ox.QuerySolutions, cap: int, write: Write) -> tuple[in
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(names)
     out = _Chunker(write)
-    rows = _rows(solutions, cap)
+    rows = _Capped(iter(solutions), cap)
     for row in rows:
         writer.writerow([_csv_value(row[n]) for n in names])
         if buffer.tell() >= _CHUNK:
@@ -213,7 +209,7 @@ def _write_tsv(solutions: ox.QuerySolutions, cap: int, write: Write) -> tuple[in
     names = [v.value for v in solutions.variables]
     out = _Chunker(write)
     out("\t".join(f"?{n}" for n in names) + "\n")
-    rows = _rows(solutions, cap)
+    rows = _Capped(iter(solutions), cap)
     for row in rows:
         out("\t".join(_tsv_value(row[n]) for n in names) + "\n")
     out.flush()

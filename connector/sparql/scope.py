@@ -46,12 +46,17 @@ class QueryDataset:
 
 
 def resolve_dataset(
-    scope: Scope, protocol_default: list[str], protocol_named: list[str], declared: DeclaredDataset
+    scope: Scope,
+    protocol_default: list[str],
+    protocol_named: list[str],
+    declared: DeclaredDataset,
+    existing: frozenset[str] | None = None,
 ) -> QueryDataset:
     """The dataset a query runs over.
 
     Protocol parameters win over the query's own FROM / FROM NAMED (SPARQL 1.1 Protocol §2.1.4); with neither,
-    the default graph is the union of the graphs the caller may read and those are the named graphs. Naming a
+    the default graph is the union of the graphs the caller may read (those holding data, when ``existing`` says
+    which) and those are the named graphs. Naming a
     graph outside the caller's scope is refused with 403 rather than silently answered from an empty graph.
     """
     if protocol_default or protocol_named:
@@ -61,7 +66,7 @@ def resolve_dataset(
     else:
         if scope.graphs is None:
             return QueryDataset(None, None, True)
-        visible = sorted(scope.graphs)
+        visible = sorted(scope.graphs if existing is None else scope.graphs & existing)
         return QueryDataset(visible, visible, False)
     denied = sorted({g for g in (*default, *named) if not scope.allows(g)})
     if denied:

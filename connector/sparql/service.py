@@ -22,6 +22,7 @@ class SparqlService:
         self.ctx = ctx
         self.settings = ctx.settings
         self._runner: Runner | None = None
+        self._graphs_cache: tuple[int, frozenset[str]] | None = None
 
     @property
     def endpoint(self) -> str:
@@ -32,7 +33,7 @@ class SparqlService:
         if self._runner is None:
             store = self.ctx.store
             if isinstance(store, EmbeddedStore) and store.path is not None:
-                size = self.settings.sparql_workers or max(4, (os.cpu_count() or 2) + 2)
+                size = self.settings.sparql_workers or max(8, 4 * (os.cpu_count() or 2))
                 pool = ProcessPoolRunner(store, size)
                 atexit.register(pool.close_sync)
                 self._runner = pool
@@ -43,6 +44,19 @@ class SparqlService:
     def scope(self, principal: Principal) -> Scope:
         return scope_for(principal, self.ctx.datasets)
 
+    def _store_graphs(self) -> frozenset[str] | None:
+        """Graphs holding data, for the embedded store (cached per write generation); None when unknown.
+
+        A default graph made of N graphs costs the engine N lookups per pattern, so empty ones are left out.
+        """
+        store = self.ctx.store
+        if not isinstance(store, EmbeddedStore):
+            return None
+        if self._graphs_cache is None or self._graphs_cache[0] != store.generation:
+            generation = store.generation
+            self._graphs_cache = (generation, frozenset(store.graphs()))
+        return self._graphs_cache[1]
+
     def plan(self, principal: Principal, request: QueryRequest, accept: str | None) -> QueryPlan:
         """Check a query against the safety rules and fix its dataset; raises :class:`SparqlError`."""
         if not self.settings.sparql_allow_service and uses_keyword(request.query, "SERVICE"):
@@ -52,7 +66,9 @@ class SparqlService:
                 "federated queries (SERVICE) are disabled on this endpoint: it never calls other servers",
             )
         declared = declared_dataset(request.query, self.endpoint)
-        dataset = resolve_dataset(self.scope(principal), request.default_graphs, request.named_graphs, declared)
+        dataset = resolve_dataset(
+            self.scope(principal), request.default_graphs, request.named_graphs, declared, self._store_graphs()
+        )
         return QueryPlan(
             query=request.query,
             default_graphs=dataset.default_graphs,

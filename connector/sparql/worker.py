@@ -42,6 +42,12 @@ class SocketSink(Sink):
             self._sock.sendall(self._out)
             self._out.clear()
 
+    def fail(self, payload: dict) -> None:
+        """Report a failure that happened before anything was sent (held-back output is dropped)."""
+        self._out.clear()
+        self._put(b"X", pickle.dumps(payload))
+        self.flush()
+
     def emit_head(self, head: AnswerHead) -> None:
         self._put(b"H", pickle.dumps(head))
 
@@ -90,9 +96,7 @@ def serve(sock: socket.socket) -> None:
             if sink.started:
                 sink.flush()
                 return  # the parent has sent part of the answer; it cuts the stream and replaces this worker
-            sink._out.clear()
-            sink._put(b"X", pickle.dumps(error_payload(exc)))
-            sink.flush()
+            sink.fail(error_payload(exc))
 
 
 def worker_main(sock: socket.socket) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import io
+import queue
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -156,9 +160,33 @@ class EmbeddedStore(GraphStore):
         self._written()
 
     def export(self, graph: str | None, media_type: str = "application/n-triples") -> Iterator[bytes]:
+        """Streams the serialisation: pyoxigraph writes into a bounded queue from a thread, chunks flow out as they
+        are produced, so a big graph is never held in memory whole."""
         fmt = rdf_format(media_type)
         from_graph = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        yield self._store.dump(format=fmt, from_graph=from_graph)
+        chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=8)
+        stop = threading.Event()
+
+        def produce() -> None:
+            writer = _QueueWriter(chunks, stop)
+            try:
+                self._store.dump(writer, format=fmt, from_graph=from_graph)
+                writer.flush()
+                writer.put(None)
+            except BaseException as exc:  # handed to the consumer, which raises it (unless it left)
+                with contextlib.suppress(_Stopped):
+                    writer.put(exc)
+
+        threading.Thread(target=produce, name="store-export", daemon=True).start()
+        try:
+            while (item := chunks.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            while not chunks.empty():  # unblock a producer waiting on a full queue
+                chunks.get_nowait()
 
     @staticmethod
     def _load(
@@ -243,6 +271,42 @@ def _serialise(results: object, media_type: str | None) -> QueryResult:
         media_type = media_type or "application/sparql-results+json"
         body = results.serialize(format=results_format(media_type))  # type: ignore[attr-defined]
     return QueryResult(kind=kind, media_type=media_type, chunks=iter([body]))
+
+
+class _Stopped(Exception):
+    """The consumer of an export went away."""
+
+
+class _QueueWriter(io.RawIOBase):
+    """A binary file whose writes become 64 KiB chunks in a queue (blocking while the queue is full)."""
+
+    def __init__(self, chunks: queue.Queue, stop: threading.Event) -> None:
+        self._chunks, self._stop, self._buffer = chunks, stop, bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self._buffer += data
+        if len(self._buffer) >= 1 << 16:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self.put(bytes(self._buffer))
+            self._buffer.clear()
+
+    def put(self, item: bytes | BaseException | None) -> None:
+        """Queue ``item``, waiting while the queue is full; :class:`_Stopped` once the consumer has left."""
+        while True:
+            if self._stop.is_set():
+                raise _Stopped
+            try:
+                self._chunks.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
 
 
 def _as_quads(triples: Iterable[ox.Triple], graph: ox.NamedNode | ox.DefaultGraph) -> Iterator[ox.Quad]:
