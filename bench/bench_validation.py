@@ -10,7 +10,8 @@ Figures (``bench/results/validation.json``):
 * one changed record validated against vocabularies loaded once (ROME fiches/appellations, ESCO skills and
   occupations): median and p95 over 30 runs. Target: <= 100 ms.
 
-The profile is ``gen-training`` when the shapes folder has it, else the plain ``elm-loq``.
+The profile is ``gen-training`` when the shapes folder has it, else the plain ``elm-loq``; ``BENCH_SHAPES_DIR``
+points both runs at another shapes folder.
 """
 
 from __future__ import annotations
@@ -31,15 +32,17 @@ import pyoxigraph as ox
 RESULTS = Path(__file__).parent / "results" / "validation.json"
 TRAININGS = int(os.environ.get("BENCH_TRAININGS", "20000"))
 BASELINE_TIMEOUT_S = float(os.environ.get("BENCH_BASELINE_TIMEOUT_S", "5400"))
+SHAPES_DIR = os.environ.get("BENCH_SHAPES_DIR", "")
 TARGET_RATIO, TARGET_RECORD_MS = 4.0, 100.0
 
 PLAIN = """
 import json, sys, time
 import pyshacl
 from rdflib import Graph
-from connector.validation.engine import default_registry
+from pathlib import Path
+from connector.validation import ProfileRegistry
 from connector.validation.results import read_results
-shapes = default_registry().shapes_graph(sys.argv[2])
+shapes = ProfileRegistry(Path(sys.argv[3]) if sys.argv[3] else None).shapes_graph(sys.argv[2])
 started = time.perf_counter()
 data = Graph().parse(sys.argv[1], format="nt")
 _, report, _ = pyshacl.validate(data, shacl_graph=shapes)
@@ -50,18 +53,23 @@ print(json.dumps({"seconds": seconds, "keys": [list(r.key()) for r in read_resul
 OURS = """
 import json, sys, time
 from pathlib import Path
-from connector.validation import validate
+from connector.validation import ProfileRegistry, validate
+registry = ProfileRegistry(Path(sys.argv[3]) if sys.argv[3] else None)
 started = time.perf_counter()
-report = validate(Path(sys.argv[1]), sys.argv[2])
+report = validate(Path(sys.argv[1]), sys.argv[2], registry=registry)
 seconds = time.perf_counter() - started
 print(json.dumps({"seconds": seconds, "engine": report.engine, "keys": [list(r.key()) for r in report.results]}))
 """
 
 
-def profile_name() -> str:
-    from connector.validation import list_profiles
+def registry():
+    from connector.validation import ProfileRegistry
 
-    names = {p.name for p in list_profiles()}
+    return ProfileRegistry(Path(SHAPES_DIR) if SHAPES_DIR else None)
+
+
+def profile_name() -> str:
+    names = {p.name for p in registry().list()}
     return "gen-training" if "gen-training" in names else "elm-loq"
 
 
@@ -123,11 +131,12 @@ def single_record(profile: str) -> dict:
     )
     load_s = time.perf_counter() - started
     record = [t for t in dataset(1, seed=11) if t.subject not in vocab.triples]
-    validate(record, profile, vocabularies=vocabularies)  # first call parses and checks the shapes
+    shapes = registry()
+    validate(record, profile, vocabularies=vocabularies, registry=shapes)  # first call parses and checks the shapes
     times = []
     for _ in range(30):
         t = time.perf_counter()
-        report = validate(record, profile, vocabularies=vocabularies)
+        report = validate(record, profile, vocabularies=vocabularies, registry=shapes)
         times.append((time.perf_counter() - t) * 1000)
     return {
         "vocabulary_triples": len(vocabularies),
@@ -150,13 +159,13 @@ def main() -> bool:
         data.write_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
         print(f"data: {len(triples):,} triples, {data.stat().st_size / 2**20:.0f} MiB N-Triples", flush=True)
         del triples
-        ours = run_measured(OURS, [str(data), profile], BASELINE_TIMEOUT_S)
+        ours = run_measured(OURS, [str(data), profile, SHAPES_DIR], BASELINE_TIMEOUT_S)
         print(
             f"ours:  {ours['wall_s']:.1f} s wall, {ours['cpu_s']:.1f} s CPU, {ours['peak_rss_mb']:.0f} MB peak "
             f"({ours['engine']})",
             flush=True,
         )
-        plain = run_measured(PLAIN, [str(data), profile], BASELINE_TIMEOUT_S)
+        plain = run_measured(PLAIN, [str(data), profile, SHAPES_DIR], BASELINE_TIMEOUT_S)
         print(
             f"plain: {plain['wall_s']:.1f} s wall{' (timed out)' if plain['timed_out'] else ''}, "
             f"{plain.get('cpu_s', 0):.1f} s CPU, {plain['peak_rss_mb']:.0f} MB peak",
@@ -172,6 +181,7 @@ def main() -> bool:
     )
     figures = {
         "profile": profile,
+        "shapes_dir": SHAPES_DIR or "shapes/",
         "trainings": TRAININGS,
         "generator": "bench.validation_data (bench-local, shaped like the mapping job's output)",
         "ours": {k: v for k, v in ours.items() if k != "keys"} | {"results": len(ours["keys"])},

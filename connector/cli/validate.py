@@ -39,8 +39,12 @@ def validate_command(
 ) -> None:
     """Validate RDF files against a profile or shapes files. Exit 0: conforms, 1: violations, 2: usage/input error."""
     if list_only:
+        from connector.validation.engine import default_registry
+
         for p in list_profiles():
             console.print(f"{p.name:<16} {p.version:<14} {p.title.get(lang) or p.title.get('en', '')}", highlight=False)
+        for name, reason in default_registry().broken().items():
+            console.print(f"{name:<16} unusable: {reason}", highlight=False)
         return
     if not files:
         raise fail("give at least one RDF file", EXIT_USAGE)

@@ -82,6 +82,14 @@ def to_graph(data: DataInput, media_type: str | None = None, into: Graph | None 
     triples = parse_triples(data, media_type) if isinstance(data, bytes | Path) else data
     graph = Graph() if into is None else into
     add = graph.add
+    terms: dict = {}  # a record repeats its predicates, classes and shared nodes: convert each term once
+
+    def term(t):
+        found = terms.get(t)
+        if found is None:
+            found = terms[t] = to_rdflib(t)
+        return found
+
     for t in triples:
-        add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        add((term(t.subject), term(t.predicate), term(t.object)))
     return graph

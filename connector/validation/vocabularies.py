@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 
 from connector.store import GraphStore
 from connector.validation.data import DataInput, parse_triples
@@ -81,9 +81,10 @@ class Vocabularies:
 
 
 def _from_rdflib(term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as pyoxigraph's (an ill-typed literal keeps rdflib's normalised lexical form)."""
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
-    if term.__class__.__name__ == "BNode":
+    if isinstance(term, BNode):
         return ox.BlankNode(str(term))
     if term.language:
         return ox.Literal(str(term), language=term.language)
