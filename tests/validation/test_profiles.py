@@ -103,7 +103,7 @@ EXPECTED = {
     },
     "alignment": {
         ("m2", "confidence", "MaxInclusiveConstraintComponent", "Violation"),
-        ("m3", "predicate_id", "InConstraintComponent", "Violation"),
+        ("m3", "annotatedProperty", "InConstraintComponent", "Violation"),
         ("m4", "mapping_justification", "MinCountConstraintComponent", "Violation"),
     },
     "catalog": {
