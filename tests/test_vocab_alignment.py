@@ -118,3 +118,16 @@ def test_cli_align_needs_loaded_vocabularies_and_prints_coverage(home: Path) -> 
     assert done.exit_code == 0, done.output
     assert "coverage" in done.output and "digital appellations" in done.output
     assert (home / "home" / "exports" / "rome-esco.sssom.tsv").is_file()
+
+
+def test_published_alignment_conforms_to_the_alignment_profile(ctx: Context) -> None:
+    """The job's own RDF passes the profile validators use for alignments (no Violation)."""
+    from connector.validation import validate
+
+    load_all(ctx)
+    graph = ctx.datasets.get("alignment").graph
+    data = b"".join(ctx.store.export(graph, "application/n-triples"))
+    report = validate(data, "alignment", media_type="application/n-triples")
+    violations = [r for r in report.results if r.severity == "Violation"]
+    assert report.conforms, violations[:3]
+    assert ctx.store.count(graph) > 0
