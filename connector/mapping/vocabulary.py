@@ -1,0 +1,215 @@
+"""What the mappers need from the loaded vocabularies: which ROME and ESCO concepts exist, their labels, and the
+ROME-ESCO alignment. Read once per job from the rome, esco, alignment and catalog graphs of the store.
+
+Unknown codes are rejected per record (a training pointing at a fiche that does not exist is not published).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from connector.context import Context
+from connector.mapping.records import JobSheet, Problem, Training
+from connector.mapping.terms import RDF_TYPE, Profile, lit, skos
+from connector.namespaces import ESCO, OWL, SKOS, SSSOM
+
+MATCHES = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
+ESCO_OCCUPATION = "http://data.europa.eu/esco/occupation/"
+ESCO_SKILL = "http://data.europa.eu/esco/skill/"
+
+
+class VocabularyMissing(Exception):
+    """A vocabulary a job needs is not loaded in the store."""
+
+
+@dataclass(frozen=True)
+class EscoMatch:
+    occupation: str
+    relation: str  # SKOS mapping property local name
+    score: float | None
+
+
+@dataclass
+class Vocabulary:
+    """Known concepts: ``rome[kind][code] -> IRI``, ESCO IRIs, labels, appellation -> fiche, fiche -> ESCO."""
+
+    profile: Profile
+    rome: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    esco_skills: set[str] = field(default_factory=set)
+    esco_occupations: set[str] = field(default_factory=set)
+    labels: dict[str, str] = field(default_factory=dict)
+    appellation_fiche: dict[str, str] = field(default_factory=dict)
+    alignment: dict[str, list[EscoMatch]] = field(default_factory=lambda: defaultdict(list))
+    versions: dict[str, str] = field(default_factory=dict)
+
+    # -- look-ups -------------------------------------------------------------------------------------------------
+    def label(self, iri: str) -> str | None:
+        return self.labels.get(iri)
+
+    def rome_item(self, code: str) -> ox.NamedNode:
+        """A ROME competence or savoir by OGR code (competence first)."""
+        for kind in ("competence", "savoir"):
+            iri = self.rome[kind].get(code)
+            if iri:
+                return ox.NamedNode(iri)
+        return self.profile.rome("competence", code)
+
+    def fiche_of_appellation(self, code: str) -> str | None:
+        return self.appellation_fiche.get(code)
+
+    def esco_matches(self, fiche_code: str) -> list[EscoMatch]:
+        return self.alignment.get(fiche_code, [])
+
+    # -- checks ---------------------------------------------------------------------------------------------------
+    def check_training(self, t: Training) -> list[Problem]:
+        problems = [
+            Problem("unknown ROME 4.0 fiche code", "codes_rome", c) for c in t.rome_codes if c not in self.rome["fiche"]
+        ]
+        problems += [
+            Problem("unknown ROME appellation code", "codes_appellations", c)
+            for c in t.appellation_codes
+            if c not in self.rome["appellation"]
+        ]
+        problems += [
+            Problem("unknown ROME competence or savoir code", "competences_rome", c)
+            for c in t.rome_competences
+            if c not in self.rome["competence"] and c not in self.rome["savoir"]
+        ]
+        problems += [
+            Problem("unknown ESCO skill", "competences_esco", c) for c in t.esco_skills if c not in self.esco_skills
+        ]
+        return problems
+
+    def check_job_sheet(self, j: JobSheet) -> list[Problem]:
+        problems = []
+        if j.rome_code not in self.rome["fiche"]:
+            problems.append(Problem("unknown ROME 4.0 fiche code", "code_rome", j.rome_code))
+        problems += [
+            Problem("unknown ROME appellation code", "codes_appellations", c)
+            for c in j.appellation_codes
+            if c not in self.rome["appellation"]
+        ]
+        problems += [
+            Problem("unknown ROME competence code", "competences", s.code)
+            for s in j.competences
+            if s.code not in self.rome["competence"]
+        ]
+        problems += [
+            Problem("unknown ROME savoir code", "savoirs", s.code)
+            for s in j.knowledge
+            if s.code not in self.rome["savoir"]
+        ]
+        problems += [
+            Problem("unknown ROME work-context code", "contextes", c)
+            for c in j.contexts
+            if c not in self.rome["contexte"]
+        ]
+        problems += [
+            Problem("unknown ROME 4.0 fiche code", "mobilites", c) for c in j.mobilities if c not in self.rome["fiche"]
+        ]
+        problems += [
+            Problem("unknown ESCO skill", "competences_esco", s.code)
+            for s in j.esco_skills
+            if s.code not in self.esco_skills
+        ]
+        return problems
+
+    # -- context for validation -------------------------------------------------------------------------------------
+    def context_triples(self, iris: set[str]) -> list[ox.Triple]:
+        """What the vocabulary graphs say that the shapes check about referenced concepts (type, notation)."""
+        out = []
+        rome_base = self.profile.minted.rome
+        for iri in iris:
+            node = ox.NamedNode(iri)
+            if iri.startswith(rome_base):
+                kind, _, code = iri[len(rome_base) :].partition("/")
+                if self.rome.get(kind, {}).get(code) == iri:
+                    out.append(ox.Triple(node, RDF_TYPE, skos.Concept))
+                    out.append(ox.Triple(node, skos.notation, lit(code)))
+            elif iri in self.esco_skills or iri in self.esco_occupations:
+                out.append(ox.Triple(node, RDF_TYPE, skos.Concept))
+                kind = "Skill" if iri in self.esco_skills else "Occupation"
+                out.append(ox.Triple(node, RDF_TYPE, ox.NamedNode(ESCO + kind)))
+        return out
+
+
+def load_vocabulary(ctx: Context, need_esco: bool = True) -> Vocabulary:
+    """Read the concept index from the store; :class:`VocabularyMissing` when ROME (or ESCO) is not loaded."""
+    profile = Profile(ctx.minted)
+    vocab = Vocabulary(profile)
+    store, datasets = ctx.store, ctx.datasets
+    rome_graph, esco_graph = datasets.get("rome").graph, datasets.get("esco").graph
+    rome_base = ctx.minted.rome
+    rows = store.select(
+        f"SELECT ?c ?n ?l WHERE {{ ?c <{SKOS}notation> ?n . "
+        f"OPTIONAL {{ ?c <{SKOS}prefLabel> ?l FILTER(langMatches(lang(?l), 'fr')) }} "
+        f'FILTER(STRSTARTS(STR(?c), "{rome_base}")) }}',
+        default_graphs=[rome_graph],
+    )
+    for row in rows:
+        kind, _, code = row["c"][len(rome_base) :].partition("/")
+        vocab.rome[kind][code] = row["c"]
+        if row.get("l"):
+            vocab.labels[row["c"]] = row["l"]
+    if not vocab.rome["fiche"]:
+        raise VocabularyMissing(
+            f"the ROME 4.0 vocabulary is not loaded (no fiche in graph {rome_graph}); load the vocabularies first"
+        )
+    for row in store.select(
+        f"SELECT ?a ?f WHERE {{ ?a <{SKOS}broader> ?f "
+        f'FILTER(STRSTARTS(STR(?a), "{rome_base}appellation/") && STRSTARTS(STR(?f), "{rome_base}fiche/")) }}',
+        default_graphs=[rome_graph],
+    ):
+        vocab.appellation_fiche[row["a"].rsplit("/", 1)[1]] = row["f"].rsplit("/", 1)[1]
+    for row in store.select(
+        f"SELECT ?c ?t (SAMPLE(?fr) AS ?lfr) (SAMPLE(?en) AS ?len) WHERE {{ "
+        f"VALUES ?t {{ <{ESCO}Skill> <{ESCO}Occupation> }} ?c a ?t . "
+        f"OPTIONAL {{ ?c <{SKOS}prefLabel> ?fr FILTER(langMatches(lang(?fr), 'fr')) }} "
+        f"OPTIONAL {{ ?c <{SKOS}prefLabel> ?en FILTER(langMatches(lang(?en), 'en')) }} }} GROUP BY ?c ?t",
+        default_graphs=[esco_graph],
+    ):
+        (vocab.esco_skills if row["t"].endswith("Skill") else vocab.esco_occupations).add(row["c"])
+        label = row.get("lfr") or row.get("len")
+        if label:
+            vocab.labels[row["c"]] = label
+    if need_esco and not vocab.esco_skills:
+        raise VocabularyMissing(f"the ESCO vocabulary is not loaded (no skill in graph {esco_graph})")
+    _load_alignment(ctx, vocab)
+    _load_versions(ctx, vocab)
+    return vocab
+
+
+def _load_alignment(ctx: Context, vocab: Vocabulary) -> None:
+    """ROME fiche -> ESCO occupation matches (SKOS mapping properties), with an SSSOM confidence when recorded."""
+    rome_base = ctx.minted.rome
+    values = " ".join(f"<{SKOS}{m}>" for m in MATCHES)
+    rows = ctx.store.select(
+        f"SELECT ?f ?rel ?o (MAX(?conf) AS ?score) WHERE {{ VALUES ?rel {{ {values} }} ?f ?rel ?o "
+        f'FILTER(STRSTARTS(STR(?f), "{rome_base}fiche/") && STRSTARTS(STR(?o), "{ESCO_OCCUPATION}")) '
+        f"OPTIONAL {{ {{ ?m <{OWL}annotatedSource> ?f ; <{OWL}annotatedTarget> ?o ; <{SSSOM}confidence> ?conf }} "
+        f"UNION {{ ?m <{SSSOM}subject_id> ?f ; <{SSSOM}object_id> ?o ; <{SSSOM}confidence> ?conf }} }} "
+        f"}} GROUP BY ?f ?rel ?o ORDER BY ?f DESC(?score) ?o",
+        default_graphs=[ctx.datasets.get("alignment").graph],
+    )
+    for row in rows:
+        score = row.get("score")
+        vocab.alignment[row["f"].rsplit("/", 1)[1]].append(
+            EscoMatch(row["o"], row["rel"].rsplit("#", 1)[1], float(score) if score is not None else None)
+        )
+
+
+def _load_versions(ctx: Context, vocab: Vocabulary) -> None:
+    """Versions of ROME and ESCO as recorded in the catalog graph (for the provenance of each run)."""
+    catalog = ctx.datasets.get("catalog").graph
+    for dataset in ("rome", "esco"):
+        rows = ctx.store.select(
+            f"SELECT ?v WHERE {{ <{ctx.minted.dataset}{dataset}> ?p ?v "
+            f"FILTER(?p IN (<{OWL}versionInfo>, <http://www.w3.org/ns/dcat#version>, "
+            f"<http://purl.org/dc/terms/hasVersion>)) }} LIMIT 1",
+            default_graphs=[catalog],
+        )
+        if rows:
+            vocab.versions[dataset] = str(rows[0]["v"])
