@@ -77,6 +77,15 @@ class Settings(BaseSettings):
     query_timeout_s: float = Field(30.0, gt=0, description="SPARQL query timeout in seconds.")
     max_query_bytes: int = Field(100_000, gt=0, description="Largest accepted SPARQL query, in bytes.")
     participant_id: str = Field("did:web:gen-skills.example", description="Dataspace participant identifier.")
+    shapes_dir: Path | None = Field(None, description="SHACL profiles folder; default: the repository's shapes/.")
+    validation_timeout_s: float = Field(120.0, gt=0, description="Validation time limit (HTTP), in seconds.")
+    validation_workers: int | None = Field(
+        None, ge=1, description="Worker processes for validating large data (default: the number of CPUs)."
+    )
+    validation_anonymous_max_bytes: int = Field(
+        256 * 1024, ge=0, description="Largest RDF upload /validate accepts without the validator role, in bytes."
+    )
+    validation_max_bytes: int = Field(64 * 1024 * 1024, gt=0, description="Largest RDF upload /validate accepts.")
     api_keys: list[str] = Field(
         default_factory=list,
         description="API keys as '<label>:<role>[+<role>]:<sha256 hex>' (JSON list in the environment); "

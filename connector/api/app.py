@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from connector import __version__
 from connector.api.middleware import RequestIdMiddleware
 from connector.api.problems import install_problem_handlers
-from connector.api.routers import admin_jobs, health, sparql
+from connector.api.routers import admin_jobs, health, sparql, validate
 from connector.auth import ApiKeyResolver, CredentialResolver
 from connector.context import Context
 
@@ -28,5 +28,6 @@ def create_app(ctx: Context | None = None, *, initial_load_done: bool = True) ->
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(sparql.router)
+    app.include_router(validate.router)
     app.include_router(admin_jobs.router)
     return app

@@ -9,7 +9,7 @@ import typer
 from connector import __version__
 from connector.auth import ROLES, hash_key
 from connector.auth.resolvers import API_KEY_PREFIX
-from connector.cli import mapping, store
+from connector.cli import mapping, store, validate
 from connector.cli.common import EXIT_USAGE, core_context, fail
 from connector.cli.progress import RichProgress, console
 from connector.context import Context
@@ -22,6 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(store.app, name="store")
+app.command("validate")(validate.validate_command)
 app.add_typer(mapping.app, name="map")
 app.add_typer(mapping.sample_app, name="sample")
 

@@ -3,7 +3,7 @@
 Behind one function, :func:`validate_batch`, so that switching engines is a one-line change. It runs the
 Rust SHACL engine of ``shacl-rust`` (about 30 times faster than pyshacl on the ELM shapes, see
 docs/benchmarks.md); ``tests/mapping/test_gate.py`` checks it reports the same violations as pyshacl on the
-test inputs. Records are validated in batches spread over worker processes; each result's focus node is traced
+test inputs (tests/mapping/test_gate.py compares it with the project validation service, connector.validation). Records are validated in batches spread over worker processes; each result's focus node is traced
 back to its record by the job (every node a record owns has an IRI under the record's).
 """
 
@@ -20,8 +20,6 @@ from connector.namespaces import OWL, SH
 
 REPO = Path(__file__).resolve().parent.parent.parent
 SHAPES_DIR = REPO / "shapes"
-LOQ_IRI = "http://data.europa.eu/snb/model/ap/loq-constraints"
-LOQ_FILE = REPO / "data" / "elm-v3" / "shapes" / "LOQ-constraints.pyshacl-patched.ttl"
 PROFILE_IRI = re.compile(r"^https://w3id\.org/gen-skills/shapes/([a-z0-9-]+)$")
 VIOLATION = f"<{SH}Violation>"
 
@@ -35,8 +33,6 @@ class Violation:
 
 
 def _resolve(iri: str) -> Path | None:
-    if iri == LOQ_IRI:
-        return LOQ_FILE
     match = PROFILE_IRI.match(iri)
     return SHAPES_DIR / f"{match.group(1)}.ttl" if match else None
 
