@@ -1,10 +1,10 @@
 """The publish gate: SHACL validation of the records a job changed, against the dataset's profile.
 
-Behind one function, :func:`validate_batch`, so that switching engines is a one-line change. It runs the
-Rust SHACL engine of ``shacl-rust`` (about 30 times faster than pyshacl on the ELM shapes, see
-docs/benchmarks.md); ``tests/mapping/test_gate.py`` checks it reports the same violations as pyshacl on the
-test inputs (tests/mapping/test_gate.py compares it with the project validation service, connector.validation). Records are validated in batches spread over worker processes; each result's focus node is traced
-back to its record by the job (every node a record owns has an IRI under the record's).
+Behind one function, :func:`validate_batch`, so that switching engines is a one-line change. It runs the Rust
+SHACL engine of ``shacl-rust`` (about 30 times faster than pyshacl on the ELM shapes, see docs/benchmarks.md);
+``tests/mapping/test_gate.py`` checks it finds the same violations as the project's validation service
+(``connector.validation``, pyshacl). Records are validated in batches spread over worker processes; each result's
+focus node is traced back to its record by the job (every node a record owns has an IRI under the record's).
 """
 
 from __future__ import annotations
