@@ -113,4 +113,6 @@ def run_pipeline(ctx: Context, stages: list[Stage], progress: Progress | None = 
 
 def demo_stages() -> list[Stage]:
     """The stages ``skills-connector demo`` runs, in order. Each capability package contributes its stage."""
-    return []
+    from connector.mapping.stages import mapping_stages
+
+    return [*mapping_stages()]
