@@ -22,6 +22,7 @@ import os
 import tempfile
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -57,6 +58,8 @@ KINDS: dict[str, tuple[str, str]] = {  # kind -> (dataset id, SHACL profile)
 MAPPING_VERSION = "1"
 """Bump when the RDF a record maps to changes, so that every record is re-mapped once."""
 BATCH = 500
+DELTA_MAX = 400_000
+"""Largest change (triples deleted + inserted) published as one SPARQL update; above it the graph is rebuilt."""
 PARALLEL_FROM = 4 * BATCH
 Reader = Callable[[Path, int, int], Iterator[Parsed]]
 
@@ -106,6 +109,15 @@ class JobReport:
     published_triples: int | None = None
     vocabulary_versions: dict[str, str] = field(default_factory=dict)
     software_version: str = __version__
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time of each phase (reading = read + check + map + overlapping validation)."""
+
+    def enter(self, phase: str) -> None:
+        """Start ``phase``, closing the time of the previous one."""
+        now = time.perf_counter()
+        if self.phase and getattr(self, "_since", None) is not None:
+            self.phase_seconds[self.phase] = round(self.phase_seconds.get(self.phase, 0) + now - self._since, 3)
+        self.phase, self._since = phase, now
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -322,6 +334,7 @@ class _Runner:
 
     # -- phases ---------------------------------------------------------------------------------------------------
     def run(self) -> None:
+        self.report.enter("reading")
         for path in self.options.paths:
             if not path.is_file():
                 raise JobError(f"input not found or not a file: {path.name}")
@@ -332,7 +345,9 @@ class _Runner:
         self.seen: dict[str, str] = {}
         self.org_names: dict[str, str] = {}
         self.pending: list[_Pending] = []
-        self.futures: list[tuple[list[_Pending], Future[list[gate.Violation]] | list[gate.Violation]]] = []
+        # batches being validated by worker processes; bounded so memory does not grow with the input
+        self.inflight: deque[tuple[list[_Pending], Future[list[gate.Violation]]]] = deque()
+        self.batches = 0
         self.pool: ProcessPoolExecutor | None = None
         try:
             for path in self.options.paths:
@@ -340,11 +355,11 @@ class _Runner:
             if self.report.file_errors:
                 raise JobError("; ".join(f"{e['file']}: {e['reason']}" for e in self.report.file_errors))
             self._flush(final=True)
-            self.report.phase = "validating"
-            self.progress.start("validating", sum(len(b) for b, _ in self.futures))
-            for batch, result in self.futures:
-                violations = result.result() if isinstance(result, Future) else result
-                self._apply_validation(batch, violations)
+            self.report.enter("validating")
+            self.progress.start("validating", sum(len(b) for b, _ in self.inflight))
+            while self.inflight:
+                batch, future = self.inflight.popleft()
+                self._apply_validation(batch, future.result())
                 self.progress.advance(len(batch))
         finally:
             if self.pool is not None:
@@ -465,12 +480,16 @@ class _Runner:
         context = ox.serialize(self.vocab.context_triples(refs), format=ox.RdfFormat.N_TRIPLES)
         data = b"".join(p.ntriples for p in batch) + context
         workers = self.settings.mapping_workers
-        if self.pool is None and workers > 1 and (not final or self.futures):
+        self.batches += 1
+        if self.pool is None and workers > 1 and (not final or self.batches > 1):
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"))
-        if self.pool is not None:
-            self.futures.append((batch, self.pool.submit(gate.validate_batch, data, self.report.profile)))
-        else:
-            self.futures.append((batch, gate.validate_batch(data, self.report.profile)))
+        if self.pool is None:
+            self._apply_validation(batch, gate.validate_batch(data, self.report.profile))
+            return
+        self.inflight.append((batch, self.pool.submit(gate.validate_batch, data, self.report.profile)))
+        while len(self.inflight) > 2 * workers:
+            done, future = self.inflight.popleft()
+            self._apply_validation(done, future.result())
 
     def _apply_validation(self, batch: list[_Pending], violations: list[gate.Violation]) -> None:
         failed: dict[str, list[Problem]] = {}
@@ -497,22 +516,63 @@ class _Runner:
     def _publish(self, changed: bool) -> None:
         graph = self.ctx.datasets.get(self.report.dataset).graph
         if changed:
-            self.report.phase = "publishing"
+            self.report.enter("publishing")
             self.progress.start("publishing")
-            fd, name = tempfile.mkstemp(suffix=".nt", dir=self.ctx.settings.home / "mapping")
-            tmp = Path(name)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    for chunk in self.state.new_content():
-                        out.write(chunk)
-                self.report.published_triples = self.ctx.store.replace_graph(graph, tmp, "application/n-triples")
-            finally:
-                tmp.unlink(missing_ok=True)
-        self.report.phase = "provenance"
+            if not self._publish_delta(graph):
+                self._publish_full(graph)
+        self.report.enter("provenance")
         self.report.state = "succeeded"
         self._write_provenance()
-        self.state.commit()
-        self.report.phase = "done"
+        self.state.commit(self.report.published_triples)
+        self.report.enter("done")
+
+    def _publish_full(self, graph: str) -> None:
+        """Rebuild the whole graph from the state (kept + staged records) and swap it in atomically."""
+        fd, name = tempfile.mkstemp(suffix=".nt", dir=self.ctx.settings.home / "mapping")
+        tmp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in self.state.new_content():
+                    out.write(chunk)
+            self.report.published_triples = self.ctx.store.replace_graph(graph, tmp, "application/n-triples")
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _publish_delta(self, graph: str) -> bool:
+        """Apply only the difference (one SPARQL update, so one transaction); False when a full rebuild is due.
+
+        Every node a record owns is its alone, so its old triples can go; the few it shares (organisation, concept
+        stubs) go only when no kept record still has them. Deltas above ``DELTA_MAX`` triples, and a published graph
+        that lost its content, are rebuilt in full instead (bounded memory, and never trust a delta on a stranger).
+        """
+        old: set[bytes] = set()
+        for chunk in self.state.replaced_content():
+            old.update(chunk.splitlines())
+            if len(old) > DELTA_MAX:
+                return False
+        new: set[bytes] = set()
+        for chunk in self.state.staged_content():
+            new.update(chunk.splitlines())
+            if len(new) + len(old) > DELTA_MAX:
+                return False
+        if self.ctx.store.count(graph) != (self.state.published_triples() or 0):
+            return False  # the graph is not what this state published: rebuild it
+        delete, insert = old - new, new - old
+        owned = tuple(f"<{self._record_iri(r)}".encode() for r in self.state.changed_ids())
+        shared = {t for t in delete if not t.startswith(owned)}
+        if shared:
+            for chunk in self.state.kept_content():
+                shared.difference_update(chunk.splitlines())
+            delete = {t for t in delete if t.startswith(owned)} | shared
+        parts = [
+            f"{verb} DATA {{ GRAPH <{graph}> {{\n" + b"\n".join(lines).decode() + "\n} }"
+            for verb, lines in (("DELETE", delete), ("INSERT", insert))
+            if lines
+        ]
+        if parts:
+            self.ctx.store.update(" ;\n".join(parts))
+        self.report.published_triples = self.ctx.store.count(graph)
+        return True
 
     def _write_provenance(self) -> None:
         prov_graph = self.ctx.datasets.get("provenance").graph

@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS records (
     dataset TEXT NOT NULL, id TEXT NOT NULL, hash TEXT NOT NULL, triples BLOB NOT NULL,
     file TEXT NOT NULL, location TEXT NOT NULL, PRIMARY KEY (dataset, id)
 );
+CREATE TABLE IF NOT EXISTS published (dataset TEXT PRIMARY KEY, triples INTEGER NOT NULL);
 """
 
 
@@ -65,14 +66,31 @@ class RecordState:
 
     def new_content(self) -> Iterator[bytes]:
         """N-Triples of the dataset after this job: kept records, then staged ones."""
-        kept = self.db.execute(
+        yield from self.kept_content()
+        yield from self.staged_content()
+
+    def replaced_content(self) -> Iterator[bytes]:
+        """N-Triples currently published for the records this job changes or removes."""
+        rows = self.db.execute(
+            "SELECT triples FROM records WHERE dataset = ? AND (id IN (SELECT id FROM staged) "
+            "OR id IN (SELECT id FROM gone))",
+            (self.dataset,),
+        )
+        for (blob,) in rows:
+            yield zlib.decompress(blob)
+
+    def staged_content(self) -> Iterator[bytes]:
+        for (blob,) in self.db.execute("SELECT triples FROM staged"):
+            yield zlib.decompress(blob)
+
+    def kept_content(self) -> Iterator[bytes]:
+        """N-Triples of the published records this job leaves as they are."""
+        rows = self.db.execute(
             "SELECT triples FROM records WHERE dataset = ? AND id NOT IN (SELECT id FROM staged) "
             "AND id NOT IN (SELECT id FROM gone)",
             (self.dataset,),
         )
-        for (blob,) in kept:
-            yield zlib.decompress(blob)
-        for (blob,) in self.db.execute("SELECT triples FROM staged"):
+        for (blob,) in rows:
             yield zlib.decompress(blob)
 
     def staged_sources(self) -> Iterator[tuple[str, str, str, str]]:
@@ -89,10 +107,17 @@ class RecordState:
             for (rid,) in self.db.execute(f"SELECT id FROM {table}"):  # noqa: S608 - fixed table names
                 yield rid
 
-    def commit(self) -> None:
+    def published_triples(self) -> int | None:
+        """Size of the dataset graph after this state's last publish (to notice a graph changed behind our back)."""
+        row = self.db.execute("SELECT triples FROM published WHERE dataset = ?", (self.dataset,)).fetchone()
+        return None if row is None else row[0]
+
+    def commit(self, published_triples: int | None = None) -> None:
         """Make the staged changes the new state (one transaction)."""
         with self.db:
             self.db.execute("BEGIN")
+            if published_triples is not None:
+                self.db.execute("INSERT OR REPLACE INTO published VALUES (?, ?)", (self.dataset, published_triples))
             self.db.execute(
                 "DELETE FROM records WHERE dataset = ? "
                 "AND (id IN (SELECT id FROM staged) OR id IN (SELECT id FROM gone))",

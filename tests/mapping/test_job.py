@@ -217,3 +217,20 @@ def test_missing_vocabulary_fails_clearly(ctx: Context, tmp_path: Path) -> None:
 def test_bad_max_errors(text: str) -> None:
     with pytest.raises(JobError):
         parse_max_errors(text)
+
+
+def test_shared_organisation_triples_follow_their_records(mctx: Context, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", [row("S1"), row("S2")])
+    run_job(mctx, JobOptions("trainings", [path]))
+    legal = f"SELECT ?n WHERE {{ <{BASE}gen/organisation/79279715700015> <http://www.w3.org/ns/regorg#legalName> ?n }}"
+    graph = [mctx.datasets.get("trainings").graph]
+    write_csv(path, [row("S2")])  # S1 removed: the organisation S2 still uses stays
+    assert run_job(mctx, JobOptions("trainings", [path])).counts.removed == 1
+    assert [r["n"] for r in mctx.store.select(legal, default_graphs=graph)] == ["Simplon.co"]
+    write_csv(path, [row("S2", org="Simplon")])  # renamed: the old name goes
+    run_job(mctx, JobOptions("trainings", [path]))
+    assert [r["n"] for r in mctx.store.select(legal, default_graphs=graph)] == ["Simplon"]
+    write_csv(path, [row("S2", org="Simplon", city="Lyon")])  # a graph emptied behind the job's back is rebuilt
+    mctx.store.drop_graph(graph[0])
+    report = run_job(mctx, JobOptions("trainings", [path]))
+    assert report.counts.mapped == 1 and mctx.store.count(graph[0]) == report.published_triples > 50

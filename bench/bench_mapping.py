@@ -1,0 +1,120 @@
+"""Mapping jobs: 20,000 trainings + 153 job sheets mapped, validated and published (target <= 30 s), unchanged
+re-run (<= 5 s), records/s and peak memory for 20,000 and 100,000 trainings (100k <= 1.5 x the memory of 20k).
+
+Each measured run is a fresh process on an on-disk embedded store that already holds a ROME/ESCO concept index
+(``bench.vocab_index``, loaded by a separate set-up process and not timed); peak memory is that process's maximum
+RSS plus its validation workers'.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results" / "mapping.json"
+SIZES = (20_000, 100_000)
+TARGET_FIRST_S, TARGET_RERUN_S, TARGET_MEMORY_RATIO = 30.0, 5.0, 1.5
+
+
+def _child(args: list[str]) -> dict:
+    out = subprocess.run([sys.executable, "-m", "bench.bench_mapping", *args], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _setup(home: str) -> dict:
+    from bench.vocab_index import load
+    from connector.config import load_settings
+    from connector.context import Context
+
+    ctx = Context(load_settings(home=home))
+    started = time.perf_counter()
+    load(ctx)
+    ctx.close()
+    return {"vocab_seconds": round(time.perf_counter() - started, 1)}
+
+
+def _run(home: str, trainings: str, sheets: str) -> dict:
+    from connector.config import load_settings
+    from connector.context import Context
+    from connector.mapping.job import JobOptions, run_job
+
+    ctx = Context(load_settings(home=home))
+    runs = {}
+    for label in ("first", "unchanged"):
+        started = time.perf_counter()
+        t = run_job(ctx, JobOptions("trainings", [Path(trainings)]))
+        j = run_job(ctx, JobOptions("job-sheets", [Path(sheets)]))
+        seconds = time.perf_counter() - started
+        assert t.state == j.state == "succeeded", (t.message, j.message)
+        runs[label] = {
+            "seconds": round(seconds, 2),
+            "records": t.counts.read + j.counts.read,
+            "mapped": t.counts.mapped + j.counts.mapped,
+            "rejected": t.counts.rejected + j.counts.rejected,
+            "records_per_s": round((t.counts.read + j.counts.read) / seconds),
+            "phases": t.phase_seconds,
+            "published_triples": t.published_triples,
+        }
+    ctx.close()
+    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    runs["peak_rss_mb"] = round((self_kb + children_kb) / 1024)
+    runs["peak_rss_main_mb"] = round(self_kb / 1024)
+    return runs
+
+
+def main() -> bool:
+    from connector.config import load_settings
+    from connector.mapping.generator import generate
+
+    data = load_settings().source_data_dir
+    figures: dict = {"sizes": {}}
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in SIZES:
+            folder = Path(tmp) / str(size)
+            generate(data, folder, size, 153, 1, "csv")
+            home = str(folder / "var")
+            setup = _child(["setup", home])
+            run = _child(["run", home, str(folder / "trainings.csv"), str(folder / "job-sheets.json")])
+            figures["sizes"][size] = {**setup, **run}
+            print(
+                f"{size:>7,} trainings + 153 job sheets: first {run['first']['seconds']} s "
+                f"({run['first']['records_per_s']} records/s), unchanged {run['unchanged']['seconds']} s, "
+                f"peak RSS {run['peak_rss_mb']} MB; phases {run['first']['phases']}",
+                flush=True,
+            )
+    small, big = figures["sizes"][SIZES[0]], figures["sizes"][SIZES[1]]
+    figures["targets"] = {
+        "first_run_20k_s": [small["first"]["seconds"], TARGET_FIRST_S, small["first"]["seconds"] <= TARGET_FIRST_S],
+        "unchanged_20k_s": [
+            small["unchanged"]["seconds"],
+            TARGET_RERUN_S,
+            small["unchanged"]["seconds"] <= TARGET_RERUN_S,
+        ],
+        "memory_ratio_100k_20k": [
+            round(big["peak_rss_mb"] / small["peak_rss_mb"], 2),
+            TARGET_MEMORY_RATIO,
+            big["peak_rss_mb"] <= TARGET_MEMORY_RATIO * small["peak_rss_mb"],
+        ],
+    }
+    for name, (value, target, met) in figures["targets"].items():
+        print(f"  {name}: {value} (target {target}) {'ok' if met else 'MISSED'}")
+        ok = ok and met
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(figures, indent=2))
+    return ok
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "setup":
+        print(json.dumps(_setup(sys.argv[2])))
+    elif sys.argv[1] == "run":
+        print(json.dumps(_run(*sys.argv[2:5])))
