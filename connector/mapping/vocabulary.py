@@ -7,6 +7,7 @@ Unknown codes are rejected per record (a training pointing at a fiche that does 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -44,9 +45,13 @@ class Vocabulary:
     appellation_fiche: dict[str, str] = field(default_factory=dict)
     alignment: dict[str, list[EscoMatch]] = field(default_factory=lambda: defaultdict(list))
     versions: dict[str, str] = field(default_factory=dict)
+    load_labels: Callable[[], dict[str, str]] | None = None
+    """Labels are read on first use only: an unchanged re-run maps nothing and never needs them."""
 
     # -- look-ups -------------------------------------------------------------------------------------------------
     def label(self, iri: str) -> str | None:
+        if self.load_labels is not None:
+            self.labels, self.load_labels = self.load_labels(), None
         return self.labels.get(iri)
 
     def rome_item(self, code: str) -> ox.NamedNode:
@@ -144,16 +149,12 @@ def load_vocabulary(ctx: Context, need_esco: bool = True) -> Vocabulary:
     rome_graph, esco_graph = datasets.get("rome").graph, datasets.get("esco").graph
     rome_base = ctx.minted.rome
     rows = store.select(
-        f"SELECT ?c ?n ?l WHERE {{ ?c <{SKOS}notation> ?n . "
-        f"OPTIONAL {{ ?c <{SKOS}prefLabel> ?l FILTER(langMatches(lang(?l), 'fr')) }} "
-        f'FILTER(STRSTARTS(STR(?c), "{rome_base}")) }}',
+        f'SELECT DISTINCT ?c WHERE {{ ?c <{SKOS}notation> ?n FILTER(STRSTARTS(STR(?c), "{rome_base}")) }}',
         default_graphs=[rome_graph],
     )
     for row in rows:
         kind, _, code = row["c"][len(rome_base) :].partition("/")
         vocab.rome[kind][code] = row["c"]
-        if row.get("l"):
-            vocab.labels[row["c"]] = row["l"]
     if not vocab.rome["fiche"]:
         raise VocabularyMissing(
             f"the ROME 4.0 vocabulary is not loaded (no fiche in graph {rome_graph}); load the vocabularies first"
@@ -165,21 +166,29 @@ def load_vocabulary(ctx: Context, need_esco: bool = True) -> Vocabulary:
     ):
         vocab.appellation_fiche[row["a"].rsplit("/", 1)[1]] = row["f"].rsplit("/", 1)[1]
     for row in store.select(
-        f"SELECT ?c ?t (SAMPLE(?fr) AS ?lfr) (SAMPLE(?en) AS ?len) WHERE {{ "
-        f"VALUES ?t {{ <{ESCO}Skill> <{ESCO}Occupation> }} ?c a ?t . "
-        f"OPTIONAL {{ ?c <{SKOS}prefLabel> ?fr FILTER(langMatches(lang(?fr), 'fr')) }} "
-        f"OPTIONAL {{ ?c <{SKOS}prefLabel> ?en FILTER(langMatches(lang(?en), 'en')) }} }} GROUP BY ?c ?t",
+        f"SELECT ?c ?t WHERE {{ VALUES ?t {{ <{ESCO}Skill> <{ESCO}Occupation> }} ?c a ?t }}",
         default_graphs=[esco_graph],
     ):
         (vocab.esco_skills if row["t"].endswith("Skill") else vocab.esco_occupations).add(row["c"])
-        label = row.get("lfr") or row.get("len")
-        if label:
-            vocab.labels[row["c"]] = label
     if need_esco and not vocab.esco_skills:
         raise VocabularyMissing(f"the ESCO vocabulary is not loaded (no skill in graph {esco_graph})")
     _load_alignment(ctx, vocab)
     _load_versions(ctx, vocab)
+    vocab.load_labels = lambda: _labels(ctx)
     return vocab
+
+
+def _labels(ctx: Context) -> dict[str, str]:
+    """French preferred labels of ROME and ESCO concepts (English when ESCO has no French one)."""
+    labels: dict[str, str] = {}
+    graphs = [ctx.datasets.get("rome").graph, ctx.datasets.get("esco").graph]
+    for lang in ("en", "fr"):  # French last, so it wins
+        rows = ctx.store.select(
+            f"SELECT ?c ?l WHERE {{ ?c <{SKOS}prefLabel> ?l FILTER(langMatches(lang(?l), '{lang}')) }}",
+            default_graphs=graphs,
+        )
+        labels.update((row["c"], row["l"]) for row in rows)
+    return labels
 
 
 def _load_alignment(ctx: Context, vocab: Vocabulary) -> None:
