@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import ijson
 
@@ -46,15 +46,43 @@ def iter_objects(path: Path, max_bytes: int, list_key: str) -> Iterator[tuple[st
             fh.seek(0)
         index = 0
         try:
-            for item in ijson.items(fh, prefix):
+            for item in _items(fh, prefix):
                 yield f"{shown}[{index}]", _plain(item)
                 index += 1
         except ijson.JSONError as exc:
             raise FileRejected(f"invalid JSON after {index} record(s): {exc}") from None
+        except RecursionError:
+            raise FileRejected(f"JSON nested too deeply after {index} record(s)") from None
         except UnicodeDecodeError:
             raise FileRejected("invalid UTF-8 in a JSON file (JSON must be UTF-8)") from None
     if index == 0:
         raise FileRejected(f"no records (expected a JSON array or an object with a '{list_key}' array)")
+
+
+MAX_DEPTH = 64
+"""Deepest nesting accepted in a JSON input (records are a few levels deep; deeper is an attack or an error)."""
+
+
+def _items(fh: IO[bytes], prefix: str) -> Iterator[Any]:
+    """``ijson.items`` with a nesting limit, so a pathological document cannot exhaust memory or the stack."""
+    depth = 0
+    builder: ijson.ObjectBuilder | None = None
+    for path, event, value in ijson.parse(fh):
+        if event in ("start_map", "start_array"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise FileRejected(f"JSON nested deeper than {MAX_DEPTH} levels")
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+        if builder is None:
+            if path == prefix and event in ("start_map", "start_array", "string", "number", "boolean", "null"):
+                builder = ijson.ObjectBuilder()
+            else:
+                continue
+        builder.event(event, value)
+        if path == prefix and event not in ("start_map", "start_array", "map_key"):
+            yield builder.value
+            builder = None
 
 
 def _first_kib(path: Path) -> bytes:
@@ -69,6 +97,8 @@ def _load_small(path: Path) -> Any:
         raise FileRejected("invalid UTF-8 in a JSON file (JSON must be UTF-8)") from None
     except json.JSONDecodeError as exc:
         raise FileRejected(f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise FileRejected("JSON nested too deeply") from None
 
 
 def _json_lines(path: Path) -> Iterator[tuple[str, Any]]:
@@ -82,6 +112,8 @@ def _json_lines(path: Path) -> Iterator[tuple[str, Any]]:
                 yield f"line {number}", json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 yield f"line {number}", _Invalid(str(exc))
+            except RecursionError:
+                yield f"line {number}", _Invalid("nested too deeply")
 
 
 class _Invalid:

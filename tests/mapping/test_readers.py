@@ -169,3 +169,19 @@ def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
     path.write_text("a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b]\n")
     with pytest.raises(FileRejected, match="aliases"):
         list(read_job_sheets_yaml(path, MB, 10_000))
+
+
+def test_deeply_nested_json_is_refused_not_a_crash(tmp_path: Path) -> None:
+    deep = "[" * 5_000 + "]" * 5_000
+    for name, text in (("a.json", f"[{deep}]"), ("b.json", '{"identifiant": ' + deep + "}")):
+        path = tmp_path / name
+        path.write_text(text)
+        try:
+            parsed = list(read_training_json(path, MB, 10_000))
+        except FileRejected:
+            continue
+        assert all(p.record is None and p.problems for p in parsed)
+    lines = tmp_path / "c.jsonl"
+    lines.write_text(deep + "\n")
+    (bad,) = read_training_json(lines, MB, 10_000)
+    assert bad.record is None and bad.problems
