@@ -33,14 +33,18 @@ def validate_command(
     ),
     provenance: Path | None = typer.Option(None, "--provenance", help="Provenance graph file, to show sources."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here (default: stdout)."),
-    engine: str = typer.Option("auto", "--engine", help="auto, reference (one pyshacl call) or parallel."),
-    workers: int | None = typer.Option(None, "--workers", help="Worker processes for the parallel engine."),
+    engine: str = typer.Option("auto", "--engine", help="auto (= fast) or reference (one plain pyshacl call)."),
+    workers: int | None = typer.Option(None, "--workers", help="Worker processes for large data (default: CPUs)."),
     list_only: bool = typer.Option(False, "--list-profiles", help="List the profiles and exit."),
 ) -> None:
     """Validate RDF files against a profile or shapes files. Exit 0: conforms, 1: violations, 2: usage/input error."""
     if list_only:
+        from connector.validation.engine import default_registry
+
         for p in list_profiles():
             console.print(f"{p.name:<16} {p.version:<14} {p.title.get(lang) or p.title.get('en', '')}", highlight=False)
+        for name, reason in default_registry().broken().items():
+            console.print(f"{name:<16} unusable: {reason}", highlight=False)
         return
     if not files:
         raise fail("give at least one RDF file", EXIT_USAGE)
@@ -48,8 +52,8 @@ def validate_command(
         raise fail("give either --profile NAME or --shapes FILE...", EXIT_USAGE)
     if fmt not in MEDIA_TYPES:
         raise fail(f"unknown --format {fmt!r}; use one of {', '.join(MEDIA_TYPES)}", EXIT_USAGE)
-    if engine not in ("auto", "reference", "parallel"):
-        raise fail(f"unknown --engine {engine!r}; use auto, reference or parallel", EXIT_USAGE)
+    if engine not in ("auto", "fast", "reference"):
+        raise fail(f"unknown --engine {engine!r}; use auto, fast or reference", EXIT_USAGE)
     missing = [str(f) for f in [*files, *(shapes or []), *(vocab or [])] if not f.is_file()]
     if missing:
         raise fail(f"no such file: {', '.join(missing)}", EXIT_USAGE)

@@ -13,6 +13,7 @@ entities), then terms are converted to rdflib terms once. Accepted data:
 from __future__ import annotations
 
 import gzip
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from rdflib.term import Node
 
 from connector.store.formats import media_type_for_path, rdf_format
 from connector.validation.errors import DataSyntaxError
+
+logging.getLogger("rdflib.term").setLevel(logging.ERROR)
+"""rdflib logs a traceback for every ill-typed literal it converts; SHACL reports them (sh:datatype) instead."""
 
 DataInput = Graph | Path | bytes | str | Iterable[ox.Triple] | Iterable[ox.Quad]
 
@@ -65,14 +69,18 @@ def parse_triples(data: bytes | Path, media_type: str | None = None) -> Iterable
         raise DataSyntaxError(str(exc.msg if hasattr(exc, "msg") else exc), exc.lineno, exc.offset) from None
 
 
-def to_graph(data: DataInput, media_type: str | None = None) -> Graph:
-    """An rdflib graph holding ``data`` (see the module docstring for the accepted inputs)."""
+def to_graph(data: DataInput, media_type: str | None = None, into: Graph | None = None) -> Graph:
+    """An rdflib graph holding ``data`` (see the module docstring for the accepted inputs); ``into`` is filled
+    instead of a new plain Graph when given (an rdflib Graph input is then copied into it)."""
     if isinstance(data, Graph):
-        return data
+        if into is None:
+            return data
+        into += data
+        return into
     if isinstance(data, str):
         data = data.encode("utf-8")
     triples = parse_triples(data, media_type) if isinstance(data, bytes | Path) else data
-    graph = Graph()
+    graph = Graph() if into is None else into
     add = graph.add
     for t in triples:
         add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))

@@ -2,37 +2,38 @@
 
 Two engine paths give the same results:
 
-* ``reference``: one ``pyshacl.validate`` call over the whole data graph (the W3C-conformance reference);
-* ``parallel``: the data is cut into record partitions (each root subject with everything reachable from it) that
-  worker processes validate with pyshacl, results merged and de-duplicated. It is exact for shapes that only look
-  *forward* from their focus nodes (no inverse paths, no ``sh:targetObjectsOf``, no SPARQL or JS parts); for other
-  shapes ``auto`` falls back to the reference path.
+* ``reference``: one plain ``pyshacl.validate`` call over the whole data graph (the W3C-conformance reference);
+* ``fast`` (the default): pyshacl with behaviour-preserving speed-ups (:mod:`tuning`) and, for data above
+  ``PARTITION_MIN_TRIPLES`` whose shapes only read forward from their focus nodes (:mod:`scope`), record partitions
+  validated in worker processes (:mod:`parallel`). The report's ``engine`` says which path ran and why.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
 import pyoxigraph as ox
 import pyshacl
 from pyshacl.errors import ReportableRuntimeError
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 
 from connector.config import DEFAULT_BASE_IRI
 from connector.validation.data import DataInput, parse_triples, to_graph, to_rdflib
-from connector.validation.deadline import DeadlineGraph
 from connector.validation.errors import ShapesError, ValidationTimeout
 from connector.validation.profiles import ProfileRegistry, load_shapes
 from connector.validation.report import ValidationReport
 from connector.validation.results import SourceIndex, read_results
+from connector.validation.scope import partition_safety
+from connector.validation.tuning import ValidationGraph, memo_shapes, tune_pyshacl
 from connector.validation.vocabularies import Vocabularies
 
-Engine = Literal["auto", "reference", "parallel"]
-PARALLEL_MIN_TRIPLES = 50_000
-"""Below this size the reference path is as fast (process start-up and partitioning are not free)."""
+Engine = Literal["auto", "reference", "fast"]
+PARTITION_MIN_TRIPLES = 30_000
+"""Below this size one in-process call is as fast as partitions (worker start-up is ~0.5 s)."""
 
 _default_registry: ProfileRegistry | None = None
 
@@ -69,7 +70,9 @@ def validate(
     ``data``: an rdflib Graph, a Path, bytes/str with ``media_type``, or an iterable of pyoxigraph triples/quads.
     ``vocabularies``: loaded ROME/ESCO... consulted by "referenced concept exists" checks (see
     :mod:`connector.validation.vocabularies`). ``provenance``: the provenance graph, to attach the source file and
-    row to results about our own records. ``timeout_s``: stop the work and raise :class:`ValidationTimeout`.
+    row to results about our own records. ``engine``: ``auto``/``fast`` or ``reference`` (module docstring);
+    ``workers``: processes for partitions (default: CPU count). ``timeout_s``: stop the work and raise
+    :class:`ValidationTimeout`.
 
     Raises :class:`UnknownProfile`, :class:`ShapesError`, :class:`DataSyntaxError`, :class:`ValidationTimeout`.
     """
@@ -78,25 +81,34 @@ def validate(
     if (profile is None) == (shapes is None):
         raise ValueError("give either a profile name or shapes, not both")
     if profile is not None:
-        prof = registry.get(profile)
+        version: str | None = registry.get(profile).version
         shapes_graph = registry.shapes_graph(profile)
-        version: str | None = prof.version
     else:
         shapes_graph = load_shapes(list(shapes or []))
         version = None
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
-
-    if engine != "reference" and _parallel_possible(data, shapes_graph, engine):
-        from connector.validation.parallel import validate_parallel
-
-        triples = _as_triples(data, media_type)
-        report = validate_parallel(triples, shapes_graph, vocabularies, workers=workers, deadline=deadline)
-        data_graph = None
-    else:
-        data_graph = to_graph(data, media_type)
-        if vocabularies is not None:
-            data_graph = with_vocabulary_slice(data_graph, vocabularies)
+    data_graph: Graph | None = None
+    if engine == "reference":
+        data_graph = _with_slice(to_graph(data, media_type), vocabularies)
         report = run_pyshacl(data_graph, shapes_graph, deadline)
+    else:
+        tune_pyshacl()
+        triples = None if isinstance(data, Graph) else _as_triples(data, media_type)
+        size = len(data) if isinstance(data, Graph) else len(triples or ())
+        unsafe = partition_safety(shapes_graph) if size >= PARTITION_MIN_TRIPLES else "small data"
+        if unsafe is None and triples is not None:
+            from connector.validation.parallel import validate_parallel
+
+            if vocabularies is not None:
+                triples = triples + vocabularies.slice_for(_referenced(triples))
+            report = validate_parallel(triples, shapes_graph, workers=workers, deadline=deadline)
+        else:
+            graph = ValidationGraph(deadline, reuse_queries=True)
+            data_graph = to_graph(data if triples is None else triples, media_type, into=graph)
+            if vocabularies is not None:
+                data_graph.addN((*t, data_graph) for t in _slice(data_graph, vocabularies))
+            report = run_pyshacl(data_graph, memo_shapes(shapes_graph), deadline)
+            report.engine = f"pyshacl-fast (one process: {unsafe or 'graph input'})"
     report.profile, report.profile_version = profile, version
     if provenance is not None:
         report = attach_sources(report, provenance, data_graph or to_graph(data, media_type), base_iri)
@@ -105,10 +117,11 @@ def validate(
 
 
 def run_pyshacl(data_graph: Graph, shapes_graph: Graph, deadline: float | None = None) -> ValidationReport:
-    """The reference path: one pyshacl call, no inference, data graph untouched."""
+    """One pyshacl call, no inference, data graph untouched (copied into a :class:`ValidationGraph` when a
+    deadline must be enforced and it is not one already)."""
     target = data_graph
-    if deadline is not None:
-        target = DeadlineGraph(deadline)
+    if deadline is not None and not isinstance(data_graph, ValidationGraph):
+        target = ValidationGraph(deadline)
         target += data_graph
     try:
         _, report_graph, _ = pyshacl.validate(target, shacl_graph=shapes_graph, inference="none", inplace=True)
@@ -124,51 +137,40 @@ def run_pyshacl(data_graph: Graph, shapes_graph: Graph, deadline: float | None =
     )
 
 
-def with_vocabulary_slice(data_graph: Graph, vocabularies: Vocabularies) -> Graph:
-    """A copy of ``data_graph`` plus the vocabulary triples it references."""
-    referenced = {ox.NamedNode(str(o)) for o in data_graph.objects() if isinstance(o, URIRef)}
+def _with_slice(data_graph: Graph, vocabularies: Vocabularies | None) -> Graph:
+    """``data_graph``, plus (in a copy) the vocabulary triples it references."""
+    if vocabularies is None:
+        return data_graph
     merged = Graph()
     merged += data_graph
-    for t in vocabularies.slice_for(referenced):
-        merged.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    merged.addN((*t, merged) for t in _slice(data_graph, vocabularies))
     return merged
 
 
-def attach_sources(report: ValidationReport, provenance: Graph, data: Graph, base_iri: str) -> ValidationReport:
-    from dataclasses import replace
+def _slice(data_graph: Graph, vocabularies: Vocabularies) -> list[tuple]:
+    referenced = {ox.NamedNode(str(o)) for o in data_graph.objects() if isinstance(o, URIRef)}
+    return [
+        (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in vocabularies.slice_for(referenced)
+    ]
 
+
+def _referenced(triples: list[ox.Triple]) -> set[ox.NamedNode]:
+    return {t.object for t in triples if isinstance(t.object, ox.NamedNode)}
+
+
+def attach_sources(report: ValidationReport, provenance: Graph, data: Graph, base_iri: str) -> ValidationReport:
+    """Give each result the source file and row of the record it is about (provenance graph, iri.md)."""
     index = SourceIndex(provenance, data, base_iri)
     report.results = [replace(r, source=index.find(_term(r.focus_node))) for r in report.results]
     return report
 
 
-def _term(text: str):
-    from rdflib import BNode
-
+def _term(text: str) -> BNode | URIRef:
     return BNode(text[2:]) if text.startswith("_:") else URIRef(text)
 
 
 def _as_triples(data: DataInput, media_type: str | None) -> list[ox.Triple]:
     if isinstance(data, str):
         data = data.encode("utf-8")
-    if isinstance(data, bytes | Path):
-        return [ox.Triple(t.subject, t.predicate, t.object) for t in parse_triples(data, media_type)]
-    return [ox.Triple(t.subject, t.predicate, t.object) for t in data]  # type: ignore[union-attr]
-
-
-def _parallel_possible(data: DataInput, shapes_graph: Graph, engine: Engine) -> bool:
-    from connector.validation.parallel import forward_local
-
-    if isinstance(data, Graph):
-        return False
-    if not forward_local(shapes_graph):
-        if engine == "parallel":
-            raise ShapesError("these shapes look backwards or use SPARQL; only the reference engine can run them")
-        return False
-    if engine == "parallel":
-        return True
-    if isinstance(data, Path):
-        return data.stat().st_size > PARALLEL_MIN_TRIPLES * 60
-    if isinstance(data, bytes | str):
-        return len(data) > PARALLEL_MIN_TRIPLES * 60
-    return False
+    source = parse_triples(data, media_type) if isinstance(data, bytes | Path) else data
+    return [t if isinstance(t, ox.Triple) else ox.Triple(t.subject, t.predicate, t.object) for t in source]

@@ -45,6 +45,7 @@ class ProfileRegistry:
         self.shapes_dir = shapes_dir or DEFAULT_SHAPES_DIR
         self._lock = threading.Lock()
         self._profiles: dict[str, Profile] | None = None
+        self._broken: dict[str, str] = {}
         self._stamp: tuple = ()
         self._graphs: dict[str, tuple[tuple, Graph]] = {}
 
@@ -53,16 +54,26 @@ class ProfileRegistry:
         return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in self.shapes_dir.glob("*.ttl")))
 
     def _scan(self) -> dict[str, Profile]:
+        """Profiles by name; a file with a broken header or import is set aside with its error, the others load."""
         stamp = self._files_stamp()
         if self._profiles is not None and stamp == self._stamp:
             return self._profiles
-        headers = {path.stem: _read_header(path) for path in sorted(self.shapes_dir.glob("*.ttl"))}
+        headers, broken = {}, {}
+        for path in sorted(self.shapes_dir.glob("*.ttl")):
+            try:
+                headers[path.stem] = _read_header(path)
+            except ShapesError as exc:
+                broken[path.stem] = str(exc)
         by_iri = {h["iri"]: name for name, h in headers.items()}
         profiles = {}
         for name, h in headers.items():
             unknown = [i for i in h["imports"] if i not in by_iri]
             if unknown:
-                raise ShapesError(f"{h['path'].name}: owl:imports of unknown profile(s) {', '.join(unknown)}")
+                broken[name] = (
+                    f"{h['path'].name}: owl:imports of unknown profile(s) {', '.join(unknown)} "
+                    "(profiles are imported by their header IRI <.../shapes/<name>>)"
+                )
+                continue
             profiles[name] = Profile(
                 name=name,
                 iri=h["iri"],
@@ -73,16 +84,25 @@ class ProfileRegistry:
                 requires=h["requires"],
                 path=h["path"],
             )
-        self._profiles, self._stamp, self._graphs = profiles, stamp, {}
+        self._profiles, self._broken, self._stamp, self._graphs = profiles, broken, stamp, {}
         return profiles
 
     def list(self) -> list[Profile]:
+        """The usable profiles (see :meth:`broken` for those that are not)."""
         with self._lock:
             return list(self._scan().values())
+
+    def broken(self) -> dict[str, str]:
+        """Profiles that cannot be used, with the reason."""
+        with self._lock:
+            self._scan()
+            return dict(self._broken)
 
     def get(self, name: str) -> Profile:
         with self._lock:
             profiles = self._scan()
+            if name in self._broken:
+                raise ShapesError(self._broken[name])
             if name not in profiles:
                 raise UnknownProfile(name, sorted(profiles))
             return profiles[name]

@@ -167,3 +167,14 @@ def test_imports_are_merged_and_ill_formed_profiles_are_named(tmp_path: Path) ->
     )
     with pytest.raises(ShapesError, match="http://ex/Bad"):
         validate(b"", "broken", media_type="text/turtle", registry=registry)
+
+    (tmp_path / "orphan.ttl").write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        '<https://w3id.org/gen-skills/shapes/orphan> a owl:Ontology ; owl:versionInfo "1" ;\n'
+        "  owl:imports <http://example.org/not-a-profile> .\n"
+    )
+    (tmp_path / "headless.ttl").write_text("@prefix ex: <http://ex/> . ex:a ex:b ex:c .\n")
+    assert {p.name for p in registry.list()} == {"base", "child", "broken"}
+    assert set(registry.broken()) == {"orphan", "headless"}
+    with pytest.raises(ShapesError, match="not-a-profile"):
+        validate(b"", "orphan", media_type="text/turtle", registry=registry)
