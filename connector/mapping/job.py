@@ -48,6 +48,7 @@ from connector.mapping.terms import Profile
 from connector.mapping.trainings import read_training_csv, read_training_json
 from connector.mapping.vocabulary import Vocabulary, VocabularyMissing, load_vocabulary
 from connector.progress import Progress, SilentProgress
+from connector.store.embedded import EmbeddedStore
 
 Kind = Literal["trainings", "lheo", "job-sheets"]
 KINDS: dict[str, tuple[str, str]] = {  # kind -> (dataset id, SHACL profile)
@@ -518,13 +519,32 @@ class _Runner:
         if changed:
             self.report.enter("publishing")
             self.progress.start("publishing")
-            if not self._publish_delta(graph):
+            if not (self._publish_first(graph) or self._publish_delta(graph)):
                 self._publish_full(graph)
         self.report.enter("provenance")
         self.report.state = "succeeded"
         self._write_provenance()
         self.state.commit(self.report.published_triples)
         self.report.enter("done")
+
+    def _publish_first(self, graph: str) -> bool:
+        """Into an empty graph with nothing kept, on the embedded store: one transactional insert streamed from the
+        state (``Store.extend``: all or nothing), about twice as fast as staging + MOVE and with no SPARQL text."""
+        store = self.ctx.store
+        if not isinstance(store, EmbeddedStore) or self.state.published_triples() or store.count(graph):
+            return False
+        if next(self.state.kept_content(), None) is not None:
+            return False
+        target = ox.NamedNode(graph)
+
+        def quads() -> Iterator[ox.Quad]:
+            for chunk in self.state.staged_content():
+                for t in ox.parse(chunk, format=ox.RdfFormat.N_TRIPLES):
+                    yield ox.Quad(t.subject, t.predicate, t.object, target)
+
+        store.raw.extend(quads())
+        self.report.published_triples = store.count(graph)
+        return True
 
     def _publish_full(self, graph: str) -> None:
         """Rebuild the whole graph from the state (kept + staged records) and swap it in atomically."""
