@@ -84,3 +84,18 @@ def test_every_defect_kind_is_quarantined(sample: Path, ctx: Context) -> None:
     ]
     assert {int(q["location"].split()[1]) for q in lines} == bad_rows
     assert report.counts.mapped == len(good)
+
+
+@pytest.mark.parametrize("fmt", ["lheo", "json"])
+def test_other_formats_read_back_cleanly(tmp_path: Path, fmt: str) -> None:
+    from connector.mapping.lheo import read_lheo
+    from connector.mapping.trainings import read_training_json
+
+    generate(DATA, tmp_path, 40, 0, 3, fmt)
+    path, reader = (
+        (tmp_path / "trainings.lheo.xml", read_lheo)
+        if fmt == "lheo"
+        else (tmp_path / "trainings.json", read_training_json)
+    )
+    parsed = list(reader(path, 10**8, 10_000))
+    assert len(parsed) == 40 and all(p.record is not None and not p.problems for p in parsed)
