@@ -46,7 +46,7 @@ from connector.mapping.records import FileRejected, JobSheet, Parsed, Problem, T
 from connector.mapping.state import RecordState
 from connector.mapping.terms import Profile
 from connector.mapping.trainings import read_training_csv, read_training_json
-from connector.mapping.vocabulary import Vocabulary, VocabularyMissing, load_vocabulary
+from connector.mapping.vocabulary import Vocabulary, VocabularyMissing, load_vocabulary, vocabulary_state
 from connector.progress import Progress, SilentProgress
 from connector.store.embedded import EmbeddedStore
 
@@ -339,9 +339,10 @@ class _Runner:
         for path in self.options.paths:
             if not path.is_file():
                 raise JobError(f"input not found or not a file: {path.name}")
-        self.vocab = load_vocabulary(self.ctx)
-        self.report.vocabulary_versions = dict(self.vocab.versions)
-        self.fingerprint = self._fingerprint(self.vocab)
+        versions, sizes = vocabulary_state(self.ctx)
+        self.report.vocabulary_versions = versions
+        self.fingerprint = self._fingerprint(versions, sizes)
+        self._vocab: Vocabulary | None = None
         self.known = self.state.known()
         self.seen: dict[str, str] = {}
         self.org_names: dict[str, str] = {}
@@ -389,6 +390,13 @@ class _Runner:
             self.report.file_errors.append({"file": path.name, "reason": str(exc)})
             self.quarantine.add(path.name, "file", None, [Problem(f"file rejected: {exc}")])
 
+    @property
+    def vocab(self) -> Vocabulary:
+        """The concept index, read on first need: a re-run where nothing changed never reads it."""
+        if self._vocab is None:
+            self._vocab = load_vocabulary(self.ctx)
+        return self._vocab
+
     def _take(self, parsed: Parsed) -> None:
         counts = self.report.counts
         counts.read += 1
@@ -400,12 +408,6 @@ class _Runner:
             rid = record.id
             if rid in self.seen:
                 problems.append(Problem(f"duplicate identifier (first seen at {self.seen[rid]})", "identifiant", rid))
-            else:
-                problems += (
-                    self.vocab.check_training(record)
-                    if isinstance(record, Training)
-                    else self.vocab.check_job_sheet(record)
-                )
         if rid is not None and rid not in self.seen:
             self.seen[rid] = f"{src.file} {src.location}"
         if problems or record is None:
@@ -416,9 +418,16 @@ class _Runner:
             self.org_names.setdefault(record.provider_siret, record.provider_name)
         old = self.known.get(record.id)
         if old is not None and old[0] == digest:
+            # same content under the same vocabularies: it was checked, mapped and validated when published
             counts.unchanged += 1
             if (old[1], old[2]) != (src.file, src.location):
                 self.state.move(record.id, src.file, src.location)
+            return
+        problems = (
+            self.vocab.check_training(record) if isinstance(record, Training) else self.vocab.check_job_sheet(record)
+        )
+        if problems:
+            self._reject(src.file, src.location, rid, problems)
             return
         if isinstance(record, Training):
             # one legal name per organisation: the first spelling of a SIRET in the input wins
@@ -460,11 +469,9 @@ class _Runner:
         body = json.dumps(record.canonical(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(f"{self.fingerprint}\n{body}".encode()).hexdigest()
 
-    def _fingerprint(self, vocab: Vocabulary) -> str:
-        """What besides the record decides its triples: mapping version, base IRI, vocabulary versions/alignment."""
-        parts = [MAPPING_VERSION, self.ctx.settings.base_iri, json.dumps(vocab.versions, sort_keys=True)]
-        parts.append(str(sum(len(v) for v in vocab.alignment.values())))
-        parts.append(str(sum(len(v) for v in vocab.rome.values())) + "/" + str(len(vocab.esco_skills)))
+    def _fingerprint(self, versions: dict[str, str], sizes: str) -> str:
+        """What besides the record decides its triples: mapping version, base IRI, vocabulary versions and sizes."""
+        parts = [MAPPING_VERSION, self.ctx.settings.base_iri, json.dumps(versions, sort_keys=True), sizes]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
     def _map(self, record: Training | JobSheet) -> Iterator[ox.Triple]:

@@ -173,7 +173,7 @@ def load_vocabulary(ctx: Context, need_esco: bool = True) -> Vocabulary:
     if need_esco and not vocab.esco_skills:
         raise VocabularyMissing(f"the ESCO vocabulary is not loaded (no skill in graph {esco_graph})")
     _load_alignment(ctx, vocab)
-    _load_versions(ctx, vocab)
+    vocab.versions = load_versions(ctx)
     vocab.load_labels = lambda: _labels(ctx)
     return vocab
 
@@ -210,8 +210,24 @@ def _load_alignment(ctx: Context, vocab: Vocabulary) -> None:
         )
 
 
-def _load_versions(ctx: Context, vocab: Vocabulary) -> None:
+def vocabulary_state(ctx: Context) -> tuple[dict[str, str], str]:
+    """Versions of ROME and ESCO and a cheap fingerprint of the rome, esco and alignment graphs (their sizes).
+
+    Keys the incremental state without reading the vocabularies: an unchanged record under unchanged vocabularies
+    needs neither checking nor mapping. :class:`VocabularyMissing` when ROME is not loaded at all.
+    """
+    counts = [ctx.store.count(ctx.datasets.get(name).graph) for name in ("rome", "esco", "alignment")]
+    if counts[0] == 0:
+        raise VocabularyMissing(
+            f"the ROME 4.0 vocabulary is not loaded (graph {ctx.datasets.get('rome').graph} is empty); "
+            "load the vocabularies first"
+        )
+    return load_versions(ctx), "/".join(str(c) for c in counts)
+
+
+def load_versions(ctx: Context) -> dict[str, str]:
     """Versions of ROME and ESCO as recorded in the catalog graph (for the provenance of each run)."""
+    versions: dict[str, str] = {}
     catalog = ctx.datasets.get("catalog").graph
     for dataset in ("rome", "esco"):
         rows = ctx.store.select(
@@ -221,4 +237,5 @@ def _load_versions(ctx: Context, vocab: Vocabulary) -> None:
             default_graphs=[catalog],
         )
         if rows:
-            vocab.versions[dataset] = str(rows[0]["v"])
+            versions[dataset] = str(rows[0]["v"])
+    return versions
