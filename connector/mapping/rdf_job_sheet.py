@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from connector.mapping.records import JobSheet
 from connector.mapping.terms import RDF_TYPE, Profile, fr, lit, skos, typed, xsd
-from connector.mapping.vocabulary import Vocabulary
+from connector.mapping.vocabulary import EscoMatch, Vocabulary
 from connector.namespaces import ESCO, SKOS
 
 T = ox.Triple
@@ -43,7 +43,11 @@ def job_sheet_triples(j: JobSheet, profile: Profile, vocab: Vocabulary) -> Itera
     yield T(s, gsc.romeFiche, fiche)
     for code in j.appellation_codes:
         yield T(s, gsc.romeAppellation, profile.rome("appellation", code))
-    for i, match in enumerate(vocab.esco_matches(j.rome_code), start=1):
+    matches: dict[str, EscoMatch] = {}
+    for code in (j.rome_code, *j.appellation_codes):  # the fiche's own alignment first, then its appellations'
+        for m in vocab.esco_matches(code):
+            matches.setdefault(m.occupation, m)
+    for i, match in enumerate(matches.values(), start=1):
         occupation = ox.NamedNode(match.occupation)
         node = ox.NamedNode(f"{s.value}#esco-{i}")
         yield T(s, ox.NamedNode(SKOS + match.relation), occupation)

@@ -250,6 +250,7 @@ def _specification(spec: ox.NamedNode, t: Training, profile: Profile, vocab: Voc
         occupations.update(dict.fromkeys(m.occupation for m in vocab.esco_matches(code)))
     for code in t.appellation_codes:
         yield T(entitlement, elm.limitNationalOccupation, profile.rome("appellation", code))
+        occupations.update(dict.fromkeys(m.occupation for m in vocab.esco_matches(code)))
         fiche = vocab.fiche_of_appellation(code)
         if fiche:
             occupations.update(dict.fromkeys(m.occupation for m in vocab.esco_matches(fiche)))

@@ -65,8 +65,9 @@ class Vocabulary:
     def fiche_of_appellation(self, code: str) -> str | None:
         return self.appellation_fiche.get(code)
 
-    def esco_matches(self, fiche_code: str) -> list[EscoMatch]:
-        return self.alignment.get(fiche_code, [])
+    def esco_matches(self, code: str) -> list[EscoMatch]:
+        """Alignment of a ROME fiche or appellation code, best first."""
+        return self.alignment.get(code, [])
 
     # -- checks ---------------------------------------------------------------------------------------------------
     def check_training(self, t: Training) -> list[Problem]:
@@ -192,12 +193,14 @@ def _labels(ctx: Context) -> dict[str, str]:
 
 
 def _load_alignment(ctx: Context, vocab: Vocabulary) -> None:
-    """ROME fiche -> ESCO occupation matches (SKOS mapping properties), with an SSSOM confidence when recorded."""
+    """ROME fiche or appellation (by code: the two never collide) -> ESCO occupation matches (SKOS mapping
+    properties), with the SSSOM confidence when recorded."""
     rome_base = ctx.minted.rome
     values = " ".join(f"<{SKOS}{m}>" for m in MATCHES)
     rows = ctx.store.select(
         f"SELECT ?f ?rel ?o (MAX(?conf) AS ?score) WHERE {{ VALUES ?rel {{ {values} }} ?f ?rel ?o "
-        f'FILTER(STRSTARTS(STR(?f), "{rome_base}fiche/") && STRSTARTS(STR(?o), "{ESCO_OCCUPATION}")) '
+        f'FILTER((STRSTARTS(STR(?f), "{rome_base}fiche/") || STRSTARTS(STR(?f), "{rome_base}appellation/")) '
+        f'&& STRSTARTS(STR(?o), "{ESCO_OCCUPATION}")) '
         f"OPTIONAL {{ {{ ?m <{OWL}annotatedSource> ?f ; <{OWL}annotatedTarget> ?o ; <{SSSOM}confidence> ?conf }} "
         f"UNION {{ ?m <{SSSOM}subject_id> ?f ; <{SSSOM}object_id> ?o ; <{SSSOM}confidence> ?conf }} }} "
         f"}} GROUP BY ?f ?rel ?o ORDER BY ?f DESC(?score) ?o",
