@@ -253,6 +253,23 @@ class Settings(BaseSettings):
         description="TCK mode: hosts the TCK's callback address may point to.",
     )
 
+    mapping_max_file_bytes: int = Field(
+        2_000_000_000, gt=0, description="Mapping jobs: largest accepted input file, in bytes."
+    )
+    mapping_max_field_chars: int = Field(
+        10_000, gt=0, description="Mapping jobs: longest accepted field value; longer ones reject the record."
+    )
+    mapping_workers: int = Field(
+        2, ge=1, description="Mapping jobs: processes validating changed records in parallel (1 = in-process)."
+    )
+    mapping_inbox: Path | None = Field(
+        None,
+        description="Directory server-side paths given to POST /admin/jobs must be inside (default <home>/inbox).",
+    )
+    mapping_max_upload_bytes: int = Field(
+        200_000_000, gt=0, description="POST /admin/jobs: largest accepted upload, in bytes."
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

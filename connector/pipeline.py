@@ -113,6 +113,7 @@ def run_pipeline(ctx: Context, stages: list[Stage], progress: Progress | None = 
 
 def demo_stages() -> list[Stage]:
     """The stages ``skills-connector demo`` runs, in order. Each capability package contributes its stage."""
+    from connector.mapping.stages import mapping_stages
     from connector.vocab.stages import vocab_stages
 
-    return [*vocab_stages()]
+    return [*vocab_stages(), *mapping_stages()]

@@ -8,7 +8,7 @@ from connector import __version__
 from connector.api.middleware import RequestIdMiddleware
 from connector.api.operations import install_operations, watch_dsp
 from connector.api.problems import install_problem_handlers
-from connector.api.routers import dsp, health, linked_data, sparql, validate
+from connector.api.routers import admin_jobs, dsp, health, linked_data, sparql, validate
 from connector.auth import CredentialResolver
 from connector.auth.configured import configured_resolvers
 from connector.context import Context
@@ -35,4 +35,5 @@ def create_app(ctx: Context | None = None, *, initial_load_done: bool = True) ->
     dsp.install(app, ctx)
     watch_dsp(app)
     app.include_router(linked_data.router)
+    app.include_router(admin_jobs.router)
     return app

@@ -7,7 +7,7 @@ import typer
 from connector import __version__
 from connector.auth import ROLES, hash_key
 from connector.auth.configured import append_key_entry, ensure_operator_key, new_api_key
-from connector.cli import dsp, store, validate, vocab
+from connector.cli import dsp, mapping, store, validate, vocab
 from connector.cli.common import EXIT_USAGE, core_context, fail
 from connector.cli.progress import RichProgress, console
 from connector.context import Context
@@ -23,6 +23,8 @@ app.add_typer(store.app, name="store")
 app.command("validate")(validate.validate_command)
 app.add_typer(dsp.app, name="dsp")
 app.add_typer(vocab.app, name="vocab")
+app.add_typer(mapping.app, name="map")
+app.add_typer(mapping.sample_app, name="sample")
 
 
 def _print_urls(ctx: Context) -> None:

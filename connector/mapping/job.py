@@ -1,0 +1,625 @@
+"""The one job engine for every source kind: read -> check -> map -> validate -> stage -> publish -> provenance.
+
+Guarantees operators rely on:
+- good records are never lost because of bad ones: each bad record goes to the quarantine with its reason;
+- a file that cannot be read at all (encoding, empty, invalid XML, entity bomb, size) fails the job and nothing is
+  published (publishing without it would remove its records);
+- ``max_errors`` (a count, or a share like ``5%``) aborts without publishing; ``dry_run`` stops before publishing;
+- the dataset graph is swapped atomically (``GraphStore.replace_graph``): readers and a killed job see the old
+  graph or the new one, never a mixture;
+- incremental: records are keyed by identifier and content hash; unchanged records are neither re-mapped nor
+  re-validated, records gone from the input disappear, and a bad new version of a published record keeps the
+  previous version published;
+- PROV-O: one ``prov:Activity`` per run, each published record ``prov:wasDerivedFrom`` its source row/line/XPath.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Literal
+
+import pyoxigraph as ox
+
+from connector import __version__
+from connector.context import Context
+from connector.mapping import gate
+from connector.mapping.job_sheets import read_job_sheets_csv, read_job_sheets_json, read_job_sheets_yaml
+from connector.mapping.lheo import read_lheo
+from connector.mapping.provenance import activity_triples, record_provenance
+from connector.mapping.rdf_job_sheet import job_sheet_triples
+from connector.mapping.rdf_training import training_triples
+from connector.mapping.records import FileRejected, JobSheet, Parsed, Problem, Training
+from connector.mapping.state import RecordState
+from connector.mapping.terms import Profile
+from connector.mapping.trainings import read_training_csv, read_training_json
+from connector.mapping.vocabulary import Vocabulary, VocabularyMissing, load_vocabulary, vocabulary_state
+from connector.progress import Progress, SilentProgress
+from connector.store.embedded import EmbeddedStore
+
+Kind = Literal["trainings", "lheo", "job-sheets"]
+KINDS: dict[str, tuple[str, str]] = {  # kind -> (dataset id, SHACL profile)
+    "trainings": ("trainings", "gen-training"),
+    "lheo": ("trainings", "gen-training"),
+    "job-sheets": ("job-sheets", "gen-job-sheet"),
+}
+MAPPING_VERSION = "1"
+"""Bump when the RDF a record maps to changes, so that every record is re-mapped once."""
+BATCH = 500
+DELTA_MAX = 400_000
+"""Largest change (triples deleted + inserted) published as one SPARQL update; above it the graph is rebuilt."""
+PARALLEL_FROM = 4 * BATCH
+Reader = Callable[[Path, int, int], Iterator[Parsed]]
+
+
+class JobError(Exception):
+    """The job cannot run (bad options, missing vocabulary); nothing was published."""
+
+
+@dataclass
+class JobOptions:
+    kind: Kind
+    paths: list[Path]
+    dry_run: bool = False
+    max_errors: str | None = None
+    operator: str | None = None
+    job_id: str | None = None
+
+
+@dataclass
+class Counts:
+    read: int = 0
+    mapped: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    removed: int = 0
+    kept_previous: int = 0
+
+
+@dataclass
+class JobReport:
+    id: str
+    kind: str
+    dataset: str
+    profile: str
+    state: str = "running"  # running | succeeded | failed | aborted | dry-run
+    phase: str = "reading"
+    started: str = ""
+    ended: str | None = None
+    seconds: float | None = None
+    operator: str | None = None
+    dry_run: bool = False
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    counts: Counts = field(default_factory=Counts)
+    file_errors: list[dict[str, str]] = field(default_factory=list)
+    rejections_by_reason: dict[str, int] = field(default_factory=dict)
+    message: str | None = None
+    published_triples: int | None = None
+    vocabulary_versions: dict[str, str] = field(default_factory=dict)
+    software_version: str = __version__
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time of each phase (reading = read + check + map + overlapping validation)."""
+
+    def enter(self, phase: str) -> None:
+        """Start ``phase``, closing the time of the previous one."""
+        now = time.perf_counter()
+        if self.phase and getattr(self, "_since", None) is not None:
+            self.phase_seconds[self.phase] = round(self.phase_seconds.get(self.phase, 0) + now - self._since, 3)
+        self.phase, self._since = phase, now
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def summary(self) -> str:
+        c = self.counts
+        text = (
+            f"{self.state}: read {c.read}, mapped {c.mapped}, unchanged {c.unchanged}, rejected {c.rejected}, "
+            f"removed {c.removed}"
+        )
+        if c.kept_previous:
+            text += f" ({c.kept_previous} rejected kept their previous version)"
+        return text + (f", {self.seconds:.1f} s" if self.seconds is not None else "")
+
+
+def parse_max_errors(text: str | None) -> tuple[int | None, float | None]:
+    """``"10"`` -> at most 10 rejected records; ``"5%"`` or ``"0.05"`` -> at most that share of records read."""
+    if text is None or text == "":
+        return None, None
+    text = text.strip()
+    try:
+        if text.endswith("%"):
+            share = float(text[:-1]) / 100
+        elif "." in text:
+            share = float(text)
+        else:
+            count = int(text)
+            if count < 0:
+                raise ValueError
+            return count, None
+    except ValueError:
+        raise JobError(f"--max-errors must be a count (10) or a share (5% or 0.05), not {text!r}") from None
+    if not 0 <= share <= 1:
+        raise JobError(f"--max-errors share must be between 0 and 100%, not {text!r}")
+    return None, share
+
+
+def reader_for(kind: Kind, path: Path) -> Reader:
+    suffix = path.suffix.lower()
+    if kind == "lheo" or (kind == "trainings" and suffix == ".xml"):
+        return read_lheo
+    if kind == "trainings":
+        if suffix in (".json", ".jsonl", ".ndjson"):
+            return read_training_json
+        return read_training_csv
+    if suffix in (".yaml", ".yml"):
+        return read_job_sheets_yaml
+    if suffix in (".json", ".jsonl", ".ndjson"):
+        return read_job_sheets_json
+    return read_job_sheets_csv
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class JobFiles:
+    """``<home>/jobs/<id>/``: job.json (state, progress, counts), report.json, quarantine.jsonl."""
+
+    def __init__(self, home: Path, job_id: str) -> None:
+        self.dir = home / "jobs" / job_id
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.status = self.dir / "job.json"
+        self.report = self.dir / "report.json"
+        self.quarantine = self.dir / "quarantine.jsonl"
+
+    def write_status(self, report: JobReport, progress: dict[str, Any] | None = None) -> None:
+        data = report.to_json() | {"progress": progress or {}}
+        tmp = self.status.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1))
+        tmp.replace(self.status)
+
+    def write_report(self, report: JobReport) -> None:
+        tmp = self.report.with_suffix(".tmp")
+        tmp.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
+        tmp.replace(self.report)
+
+
+class _StatusProgress:
+    """Forwards to the caller's Progress and mirrors it into job.json (at most a few times a second)."""
+
+    def __init__(self, inner: Progress, files: JobFiles, report: JobReport) -> None:
+        self.inner, self.files, self.report = inner, files, report
+        self.task, self.total, self.done, self._last = "", None, 0, 0.0
+
+    def start(self, task: str, total: int | None = None) -> None:
+        self.task, self.total, self.done = task, total, 0
+        self.inner.start(task, total)
+        self.flush(force=True)
+
+    def advance(self, units: int = 1) -> None:
+        self.done += units
+        self.inner.advance(units)
+        self.flush()
+
+    def finish(self, summary: str) -> None:
+        self.inner.finish(summary)
+
+    def flush(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last > 0.5:
+            self._last = now
+            self.files.write_status(self.report, {"task": self.task, "done": self.done, "total": self.total})
+
+
+class _Quarantine:
+    def __init__(self, path: Path, report: JobReport) -> None:
+        self.fh = path.open("w", encoding="utf-8")
+        self.report = report
+
+    def add(self, file: str, location: str, record_id: str | None, problems: list[Problem]) -> None:
+        for p in problems:
+            line = {
+                "file": file,
+                "location": location,
+                "record_id": record_id,
+                "field": p.field,
+                "value": p.value,
+                "reason": p.reason,
+            }
+            self.fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+            self.report.rejections_by_reason[p.reason] = self.report.rejections_by_reason.get(p.reason, 0) + 1
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+@dataclass
+class _Pending:
+    """A changed record waiting for validation."""
+
+    id: str
+    digest: str
+    file: str
+    location: str
+    ntriples: bytes
+    refs: set[str]
+
+
+class _Aborted(Exception):
+    pass
+
+
+def run_job(ctx: Context, options: JobOptions, progress: Progress | None = None) -> JobReport:
+    """Run one mapping job to its end and return its report (also written under ``<home>/jobs/<id>/``)."""
+    if options.kind not in KINDS:
+        raise JobError(f"unknown source kind {options.kind!r} (trainings, lheo or job-sheets)")
+    max_count, max_share = parse_max_errors(options.max_errors)
+    job_id = options.job_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    dataset, profile_name = KINDS[options.kind]
+    report = JobReport(
+        id=job_id,
+        kind=options.kind,
+        dataset=dataset,
+        profile=profile_name,
+        started=_now(),
+        operator=options.operator,
+        dry_run=options.dry_run,
+    )
+    files = JobFiles(ctx.settings.home, job_id)
+    status = _StatusProgress(progress or SilentProgress(), files, report)
+    started = time.perf_counter()
+    lock_path = ctx.settings.home / "mapping" / "lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one job at a time: they share the state and provenance graph
+        quarantine = _Quarantine(files.quarantine, report)
+        state = RecordState(ctx.settings.home / "mapping" / "state.sqlite", dataset)
+        try:
+            _Runner(ctx, options, report, status, quarantine, state, (max_count, max_share)).run()
+        except (JobError, VocabularyMissing) as exc:
+            report.state, report.message = "failed", str(exc)
+        except BrokenProcessPool:
+            report.state, report.message = "failed", "a validation worker process died; nothing was published"
+        except _Aborted as exc:
+            report.state, report.message = "aborted", str(exc)
+        finally:
+            quarantine.close()
+            state.close()
+            report.ended = _now()
+            report.seconds = round(time.perf_counter() - started, 3)
+            files.write_report(report)
+            files.write_status(report, {"task": "done", "done": report.counts.read, "total": report.counts.read})
+    status.finish(report.summary)
+    return report
+
+
+class _Runner:
+    def __init__(
+        self,
+        ctx: Context,
+        options: JobOptions,
+        report: JobReport,
+        progress: _StatusProgress,
+        quarantine: _Quarantine,
+        state: RecordState,
+        limits: tuple[int | None, float | None],
+    ) -> None:
+        self.ctx, self.options, self.report, self.progress = ctx, options, report, progress
+        self.quarantine, self.state = quarantine, state
+        self.max_count, self.max_share = limits
+        self.profile = Profile(ctx.minted)
+        self.settings = ctx.settings
+        self.rome_base = ctx.minted.rome
+
+    # -- phases ---------------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        self.report.enter("reading")
+        for path in self.options.paths:
+            if not path.is_file():
+                raise JobError(f"input not found or not a file: {path.name}")
+        versions, sizes = vocabulary_state(self.ctx)
+        self.report.vocabulary_versions = versions
+        self.fingerprint = self._fingerprint(versions, sizes)
+        self._vocab: Vocabulary | None = None
+        self.known = self.state.known()
+        self.seen: dict[str, str] = {}
+        self.org_names: dict[str, str] = {}
+        self.pending: list[_Pending] = []
+        # batches being validated by worker processes; bounded so memory does not grow with the input
+        self.inflight: deque[tuple[list[_Pending], Future[list[gate.Violation]]]] = deque()
+        self.batches = 0
+        self.pool: ProcessPoolExecutor | None = None
+        try:
+            for path in self.options.paths:
+                self._read_file(path)
+            if self.report.file_errors:
+                raise JobError("; ".join(f"{e['file']}: {e['reason']}" for e in self.report.file_errors))
+            self._flush(final=True)
+            self.report.enter("validating")
+            self.progress.start("validating", sum(len(b) for b, _ in self.inflight))
+            while self.inflight:
+                batch, future = self.inflight.popleft()
+                self._apply_validation(batch, future.result())
+                self.progress.advance(len(batch))
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+        self._check_max_errors(final=True)
+        removed = [rid for rid in self.known if rid not in self.seen]
+        self.state.remove(removed)
+        self.report.counts.removed = len(removed)
+        if self.options.dry_run:
+            self.report.state, self.report.message = "dry-run", "mapped and validated; nothing published (--dry-run)"
+            return
+        self._publish(changed=self.state.staged_count() > 0 or bool(removed))
+        self.report.state = "succeeded"
+
+    def _read_file(self, path: Path) -> None:
+        info: dict[str, Any] = {"file": path.name, "bytes": path.stat().st_size, "sha256": _sha256(path)}
+        self.report.inputs.append(info)
+        self.progress.start(f"reading {path.name}")
+        reader = reader_for(self.options.kind, path)
+        max_bytes = self.settings.mapping_max_file_bytes
+        try:
+            for parsed in reader(path, max_bytes, self.settings.mapping_max_field_chars):
+                self._take(parsed)
+                self.progress.advance()
+        except FileRejected as exc:
+            self.report.file_errors.append({"file": path.name, "reason": str(exc)})
+            self.quarantine.add(path.name, "file", None, [Problem(f"file rejected: {exc}")])
+
+    @property
+    def vocab(self) -> Vocabulary:
+        """The concept index, read on first need: a re-run where nothing changed never reads it."""
+        if self._vocab is None:
+            self._vocab = load_vocabulary(self.ctx)
+        return self._vocab
+
+    def _take(self, parsed: Parsed) -> None:
+        counts = self.report.counts
+        counts.read += 1
+        src = parsed.source
+        record = parsed.record
+        problems = list(parsed.problems)
+        rid = parsed.record_id
+        if record is not None:
+            rid = record.id
+            if rid in self.seen:
+                problems.append(Problem(f"duplicate identifier (first seen at {self.seen[rid]})", "identifiant", rid))
+        if rid is not None and rid not in self.seen:
+            self.seen[rid] = f"{src.file} {src.location}"
+        if problems or record is None:
+            self._reject(src.file, src.location, rid, problems or [Problem("unreadable record")])
+            return
+        digest = self._digest(record)
+        if isinstance(record, Training):
+            self.org_names.setdefault(record.provider_siret, record.provider_name)
+        old = self.known.get(record.id)
+        if old is not None and old[0] == digest:
+            # same content under the same vocabularies: it was checked, mapped and validated when published
+            counts.unchanged += 1
+            if (old[1], old[2]) != (src.file, src.location):
+                self.state.move(record.id, src.file, src.location)
+            return
+        problems = (
+            self.vocab.check_training(record) if isinstance(record, Training) else self.vocab.check_job_sheet(record)
+        )
+        if problems:
+            self._reject(src.file, src.location, rid, problems)
+            return
+        if isinstance(record, Training):
+            # one legal name per organisation: the first spelling of a SIRET in the input wins
+            name = self.org_names.setdefault(record.provider_siret, record.provider_name)
+            if name != record.provider_name:
+                record = replace(record, provider_name=name)
+        triples = list(self._map(record))
+        refs = {t.object.value for t in triples if isinstance(t.object, ox.NamedNode)} | {
+            t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)
+        }
+        self.pending.append(
+            _Pending(
+                record.id, digest, src.file, src.location, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), refs
+            )
+        )
+        if len(self.pending) >= BATCH:
+            self._flush()
+
+    def _reject(self, file: str, location: str, rid: str | None, problems: list[Problem]) -> None:
+        counts = self.report.counts
+        counts.rejected += 1
+        if rid is not None and rid in self.known:
+            counts.kept_previous += 1
+        self.quarantine.add(file, location, rid, problems)
+        self._check_max_errors()
+
+    def _check_max_errors(self, final: bool = False) -> None:
+        counts = self.report.counts
+        if self.max_count is not None and counts.rejected > self.max_count:
+            raise _Aborted(f"{counts.rejected} rejected records, more than --max-errors {self.max_count}")
+        if final and self.max_share is not None and counts.read and counts.rejected / counts.read > self.max_share:
+            raise _Aborted(
+                f"{counts.rejected} of {counts.read} records rejected ({counts.rejected / counts.read:.1%}), "
+                f"more than --max-errors {self.max_share:.1%}"
+            )
+
+    # -- mapping and validation ----------------------------------------------------------------------------------
+    def _digest(self, record: Training | JobSheet) -> str:
+        body = json.dumps(record.canonical(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(f"{self.fingerprint}\n{body}".encode()).hexdigest()
+
+    def _fingerprint(self, versions: dict[str, str], sizes: str) -> str:
+        """What besides the record decides its triples: mapping version, base IRI, vocabulary versions and sizes."""
+        parts = [MAPPING_VERSION, self.ctx.settings.base_iri, json.dumps(versions, sort_keys=True), sizes]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+    def _map(self, record: Training | JobSheet) -> Iterator[ox.Triple]:
+        if isinstance(record, Training):
+            return training_triples(record, self.profile, self.vocab)
+        return job_sheet_triples(record, self.profile, self.vocab)
+
+    def _flush(self, final: bool = False) -> None:
+        """Send the pending batch to validation (worker processes for big jobs, in-process for small ones)."""
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        refs: set[str] = set().union(*(p.refs for p in batch))
+        context = ox.serialize(self.vocab.context_triples(refs), format=ox.RdfFormat.N_TRIPLES)
+        data = b"".join(p.ntriples for p in batch) + context
+        workers = self.settings.mapping_workers
+        self.batches += 1
+        if self.pool is None and workers > 1 and (not final or self.batches > 1):
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"))
+        if self.pool is None:
+            self._apply_validation(batch, gate.validate_batch(data, self.report.profile))
+            return
+        self.inflight.append((batch, self.pool.submit(gate.validate_batch, data, self.report.profile)))
+        while len(self.inflight) > 2 * workers:
+            done, future = self.inflight.popleft()
+            self._apply_validation(done, future.result())
+
+    def _apply_validation(self, batch: list[_Pending], violations: list[gate.Violation]) -> None:
+        failed: dict[str, list[Problem]] = {}
+        for v in violations:
+            owners = [p for p in batch if v.focus.split("#")[0] == self._record_iri(p.id)] or [
+                p for p in batch if v.focus in p.refs
+            ]
+            for p in owners:
+                failed.setdefault(p.id, []).append(
+                    Problem(f"SHACL: {v.message}", v.path.rsplit("/", 1)[-1] if v.path else None, v.value)
+                )
+        for p in batch:
+            if p.id in failed:
+                self._reject(p.file, p.location, p.id, failed[p.id])
+            else:
+                self.state.stage(p.id, p.digest, p.ntriples, p.file, p.location)
+                self.report.counts.mapped += 1
+
+    def _record_iri(self, record_id: str) -> str:
+        kind = "training" if self.report.dataset == "trainings" else "job-sheet"
+        return f"{self.ctx.minted.gen}{kind}/{record_id}"
+
+    # -- publishing -----------------------------------------------------------------------------------------------
+    def _publish(self, changed: bool) -> None:
+        graph = self.ctx.datasets.get(self.report.dataset).graph
+        if changed:
+            self.report.enter("publishing")
+            self.progress.start("publishing")
+            if not (self._publish_first(graph) or self._publish_delta(graph)):
+                self._publish_full(graph)
+        self.report.enter("provenance")
+        self.report.state = "succeeded"
+        self._write_provenance()
+        self.state.commit(self.report.published_triples)
+        self.report.enter("done")
+
+    def _publish_first(self, graph: str) -> bool:
+        """Into an empty graph with nothing kept, on the embedded store: one transactional insert streamed from the
+        state (``Store.extend``: all or nothing), about twice as fast as staging + MOVE and with no SPARQL text."""
+        store = self.ctx.store
+        if not isinstance(store, EmbeddedStore) or self.state.published_triples() or store.count(graph):
+            return False
+        if next(self.state.kept_content(), None) is not None:
+            return False
+        target = ox.NamedNode(graph)
+
+        def quads() -> Iterator[ox.Quad]:
+            for chunk in self.state.staged_content():
+                for t in ox.parse(chunk, format=ox.RdfFormat.N_TRIPLES):
+                    yield ox.Quad(t.subject, t.predicate, t.object, target)
+
+        store.raw.extend(quads())
+        self.report.published_triples = store.count(graph)
+        return True
+
+    def _publish_full(self, graph: str) -> None:
+        """Rebuild the whole graph from the state (kept + staged records) and swap it in atomically."""
+        fd, name = tempfile.mkstemp(suffix=".nt", dir=self.ctx.settings.home / "mapping")
+        tmp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in self.state.new_content():
+                    out.write(chunk)
+            self.report.published_triples = self.ctx.store.replace_graph(graph, tmp, "application/n-triples")
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _publish_delta(self, graph: str) -> bool:
+        """Apply only the difference (one SPARQL update, so one transaction); False when a full rebuild is due.
+
+        Every node a record owns is its alone, so its old triples can go; the few it shares (organisation, concept
+        stubs) go only when no kept record still has them. Deltas above ``DELTA_MAX`` triples, and a published graph
+        that lost its content, are rebuilt in full instead (bounded memory, and never trust a delta on a stranger).
+        """
+        old: set[bytes] = set()
+        for chunk in self.state.replaced_content():
+            old.update(chunk.splitlines())
+            if len(old) > DELTA_MAX:
+                return False
+        new: set[bytes] = set()
+        for chunk in self.state.staged_content():
+            new.update(chunk.splitlines())
+            if len(new) + len(old) > DELTA_MAX:
+                return False
+        if self.ctx.store.count(graph) != (self.state.published_triples() or 0):
+            return False  # the graph is not what this state published: rebuild it
+        delete, insert = old - new, new - old
+        owned = tuple(f"<{self._record_iri(r)}".encode() for r in self.state.changed_ids())
+        shared = {t for t in delete if not t.startswith(owned)}
+        if shared:
+            for chunk in self.state.kept_content():
+                shared.difference_update(chunk.splitlines())
+            delete = {t for t in delete if t.startswith(owned)} | shared
+        parts = [
+            f"{verb} DATA {{ GRAPH <{graph}> {{\n" + b"\n".join(lines).decode() + "\n} }"
+            for verb, lines in (("DELETE", delete), ("INSERT", insert))
+            if lines
+        ]
+        if parts:
+            self.ctx.store.update(" ;\n".join(parts))
+        self.report.published_triples = self.ctx.store.count(graph)
+        return True
+
+    def _write_provenance(self) -> None:
+        prov_graph = self.ctx.datasets.get("provenance").graph
+        activity = self.profile.activity(self.report.id)
+        changed = list(self.state.changed_ids())
+        for start in range(0, len(changed), 5000):
+            iris = " ".join(f"<{self._record_iri(r)}>" for r in changed[start : start + 5000])
+            self.ctx.store.update(
+                f"DELETE {{ GRAPH <{prov_graph}> {{ ?r ?p ?o . ?s ?sp ?so }} }} WHERE {{ VALUES ?r {{ {iris} }} "
+                f"GRAPH <{prov_graph}> {{ {{ ?r ?p ?o }} UNION "
+                f"{{ ?r <http://www.w3.org/ns/prov#wasDerivedFrom> ?s . ?s ?sp ?so }} }} }}"
+            )
+        report = self.report
+
+        def triples() -> Iterator[ox.Triple]:
+            yield from activity_triples(self.profile, activity, report)
+            for rid, digest, file, location in self.state.staged_sources():
+                yield from record_provenance(
+                    self.profile, ox.NamedNode(self._record_iri(rid)), activity, file, location, digest
+                )
+
+        report.ended = _now()
+        self.ctx.store.add_to_graph(prov_graph, triples())

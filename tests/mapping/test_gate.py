@@ -1,0 +1,81 @@
+"""The publish gate's SHACL engine (shacl-rust) agrees with pyshacl on the profiles and catches GEN rule breaks."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from connector.context import Context
+from connector.mapping import gate
+from connector.mapping.fields import fold
+from connector.mapping.rdf_training import training_triples
+from connector.mapping.terms import Profile
+from connector.mapping.trainings import _HEADER_KEYS, training_from_raw
+from connector.mapping.vocabulary import load_vocabulary
+from connector.validation import validate
+from tests.mapping.conftest import BASE, HEADER, row
+
+ELM = "http://data.europa.eu/snb/model/elm/"
+
+
+def _training(ctx: Context, rid: str) -> list[ox.Triple]:
+    raw = {_HEADER_KEYS[fold(h)]: v for h, v in zip(HEADER.split(";"), row(rid).split(";"), strict=True)}
+    return list(training_triples(training_from_raw(raw, 10_000), Profile(ctx.minted), load_vocabulary(ctx)))
+
+
+def _replace(triples: list[ox.Triple], predicate: str, value: ox.Literal | ox.NamedNode, subject_end: str) -> list:
+    return [
+        ox.Triple(t.subject, t.predicate, value)
+        if t.predicate.value == predicate and t.subject.value.endswith(subject_end)
+        else t
+        for t in triples
+    ]
+
+
+@pytest.fixture
+def batch(mctx: Context) -> bytes:
+    good = _training(mctx, "G")
+    lat = _replace(_training(mctx, "LAT"), "http://data.europa.eu/m8g/latitude", ox.Literal("123.5"), "#geometry")
+    end = _replace(
+        _training(mctx, "END"),
+        ELM + "endDate",
+        ox.Literal("2020-01-01T00:00:00", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")),
+        "#session-1-period",
+    )
+    rome = _replace(
+        _training(mctx, "ROME"), ELM + "limitNationalOccupation", ox.NamedNode(f"{BASE}rome/fiche/M1999"), ""
+    )
+    title = _replace(
+        _training(mctx, "EN"), "http://purl.org/dc/terms/title", ox.Literal("Web developer", language="en"), "EN"
+    )
+    triples = good + lat + end + rome + title
+    vocab = load_vocabulary(mctx)
+    refs = {t.object.value for t in triples if isinstance(t.object, ox.NamedNode)}
+    return ox.serialize(triples + vocab.context_triples(refs), format=ox.RdfFormat.N_TRIPLES)
+
+
+def _records(focuses: set[str]) -> set[str]:
+    return {f.split("#")[0].rsplit("/", 1)[-1] for f in focuses}
+
+
+def test_gate_catches_each_break_and_agrees_with_pyshacl(batch: bytes) -> None:
+    violations = gate.validate_batch(batch, "gen-training")
+    assert _records({v.focus for v in violations}) == {"LAT", "END", "ROME", "EN"}
+    messages = {v.message for v in violations}
+    assert "Latitude out of range (-90..90)." in messages
+    assert "A session must start before it ends." in messages
+    assert "This ROME concept is not in the loaded ROME 4.0 vocabulary." in messages
+    assert "A training needs a title, in French." in messages
+
+    # the project's validation service (reference pyshacl engine) finds the same violations
+    report = validate(batch, "gen-training", media_type="application/n-triples", engine="reference")
+    reference = {(r.focus_node, r.path) for r in report.results if r.severity == "Violation"}
+    assert {(v.focus, v.path) for v in violations} == reference
+
+
+def test_gate_ignores_warnings_and_infos(mctx: Context) -> None:
+    triples = [t for t in _training(mctx, "W") if t.predicate.value != ELM + "hasPart"]  # no session: a Warning
+    vocab = load_vocabulary(mctx)
+    refs = {t.object.value for t in triples if isinstance(t.object, ox.NamedNode)}
+    data = ox.serialize(triples + vocab.context_triples(refs), format=ox.RdfFormat.N_TRIPLES)
+    assert gate.validate_batch(data, "gen-training") == []

@@ -1,0 +1,236 @@
+"""The job engine end to end on the small fixture vocabularies: quarantine, publish, incremental, provenance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from connector.context import Context
+from connector.mapping.job import JobError, JobOptions, parse_max_errors, run_job
+from tests.mapping.conftest import BASE, PYTHON, WEB_DEV, row, write_csv
+
+INPUTS = Path(__file__).parent / "inputs"
+TRAINING = f"{BASE}gen/training/"
+
+
+def quarantine(ctx: Context, job_id: str) -> list[dict]:
+    path = ctx.settings.home / "jobs" / job_id / "quarantine.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def graph_of(ctx: Context, dataset: str) -> set[str]:
+    data = b"".join(ctx.store.export(ctx.datasets.get(dataset).graph)).decode()
+    return {line for line in data.splitlines() if line}
+
+
+def subjects(ctx: Context, dataset: str, cls: str) -> set[str]:
+    rows = ctx.store.select(f"SELECT ?s WHERE {{ ?s a <{cls}> }}", default_graphs=[ctx.datasets.get(dataset).graph])
+    return {r["s"] for r in rows}
+
+
+LO = "http://data.europa.eu/snb/model/elm/LearningOpportunity"
+DEFECTS = {
+    "missing": ({"title": ""}, "intitule", "missing required field"),
+    "bad-date": ({"sessions": "2026-02-30/2026-05-01"}, "sessions", "malformed session date"),
+    "bad-duration": ({"hours": "beaucoup"}, "duree_heures", "not a number"),
+    "zero-duration": ({"hours": "0"}, "duree_heures", "must be positive"),
+    "bad-coords": ({"lon": "200.5"}, "longitude", "out of range"),
+    "unknown-rome": ({"rome": "M1999"}, "codes_rome", "unknown ROME 4.0 fiche code"),
+    "unknown-app": ({"app": "999999"}, "codes_appellations", "unknown ROME appellation code"),
+    "unknown-esco": (
+        {"esco": "http://data.europa.eu/esco/skill/00000000-0000-4000-8000-000000000000"},
+        "competences_esco",
+        "unknown ESCO skill",
+    ),
+    "oversize": ({"title": "x" * 10_001}, "intitule", "longer than 10000"),
+    "end-before-start": ({"sessions": "2026-05-01/2026-04-01"}, "sessions", "ends before it starts"),
+    "bad-siret": ({"siret": "79279715700014"}, "siret", "invalid SIRET"),
+}
+
+
+def test_bad_records_are_quarantined_good_ones_published(mctx: Context, tmp_path: Path) -> None:
+    rows = [row("GOOD-1")] + [row(rid, **over) for rid, (over, _, _) in DEFECTS.items()]
+    rows += [row("GOOD-2", cert="", eqf="", esco="", romecomp=""), row("GOOD-1", city="Paris")]  # last: duplicate id
+    report = run_job(mctx, JobOptions("trainings", [write_csv(tmp_path / "t.csv", rows)]))
+    assert report.state == "succeeded", report.message
+    assert (report.counts.read, report.counts.mapped, report.counts.rejected) == (len(rows), 2, len(DEFECTS) + 1)
+    assert subjects(mctx, "trainings", LO) >= {f"{TRAINING}GOOD-1", f"{TRAINING}GOOD-2"}
+    assert not any(s.split("/")[-1].split("#")[0] in DEFECTS for s in subjects(mctx, "trainings", LO))
+    lines = quarantine(mctx, report.id)
+    by_id = {}
+    for line in lines:
+        by_id.setdefault(line["record_id"], []).append(line)
+    for rid, (_over, field, reason) in DEFECTS.items():
+        assert any(q["field"] == field and reason in q["reason"] for q in by_id[rid]), (rid, by_id.get(rid))
+        assert by_id[rid][0]["file"] == "t.csv" and by_id[rid][0]["location"].startswith("row ")
+    duplicate = by_id["GOOD-1"][0]
+    assert duplicate["location"] == f"row {len(rows)}" and "duplicate identifier" in duplicate["reason"]
+    assert "row 1" in duplicate["reason"]
+
+
+def test_rdf_shape_of_a_training(mctx: Context, tmp_path: Path) -> None:
+    run_job(mctx, JobOptions("trainings", [write_csv(tmp_path / "t.csv", [row("T1")])]))
+    ask = f"""PREFIX elm: <http://data.europa.eu/snb/model/elm/> PREFIX dct: <http://purl.org/dc/terms/>
+    ASK {{ <{TRAINING}T1> a elm:LearningOpportunity ; dct:title "Développeur web et web mobile"@fr ;
+        elm:providedBy ?org ; elm:hasPart/dct:temporal/elm:startDate ?start ;
+        elm:learningAchievementSpecification ?spec .
+      ?spec a elm:Qualification ; elm:EQFLevel <http://data.europa.eu/snb/eqf/5> ;
+        elm:learningOutcome/elm:relatedESCOSkill <{PYTHON}> ;
+        elm:learningOutcome/elm:relatedSkill <{BASE}rome/competence/109846> ;
+        elm:entitlesTo ?e .
+      ?e elm:limitNationalOccupation <{BASE}rome/fiche/M1855> , <{BASE}rome/appellation/14156> ;
+         elm:limitOccupation <{WEB_DEV}> .
+      ?org elm:location ?l ; <http://www.w3.org/ns/regorg#registration>/<http://www.w3.org/2004/02/skos/core#notation>
+        "79279715700015" . }}"""
+    assert mctx.store.ask(ask, default_graphs=[mctx.datasets.get("trainings").graph])
+
+
+def test_provenance_links_records_to_source_rows(mctx: Context, tmp_path: Path) -> None:
+    report = run_job(
+        mctx, JobOptions("trainings", [write_csv(tmp_path / "t.csv", [row("P1"), row("P2")])], operator="alice")
+    )
+    prov = mctx.datasets.get("provenance").graph
+    rows = mctx.store.select(
+        f"""PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX dct: <http://purl.org/dc/terms/>
+        SELECT ?r ?file ?loc ?a WHERE {{ ?r prov:wasDerivedFrom ?s ; prov:wasGeneratedBy ?a .
+          ?s a prov:Entity ; dct:source ?file ; <{BASE}ontology#sourceLocation> ?loc }} ORDER BY ?r""",
+        default_graphs=[prov],
+    )
+    assert [(r["r"], r["file"], r["loc"]) for r in rows] == [
+        (f"{TRAINING}P1", "t.csv", "row 1"),
+        (f"{TRAINING}P2", "t.csv", "row 2"),
+    ]
+    activity = rows[0]["a"]
+    assert activity == f"{BASE}activity/{report.id}"
+    facts = mctx.store.select(
+        f"""PREFIX prov: <http://www.w3.org/ns/prov#> SELECT ?sha ?mapped ?op WHERE {{ <{activity}> a prov:Activity ;
+          prov:startedAtTime ?t0 ; prov:endedAtTime ?t1 ; prov:used/<{BASE}ontology#sha256> ?sha ;
+          <{BASE}ontology#recordsMapped> ?mapped ; prov:wasAssociatedWith/<{BASE}ontology#operatorName> ?op }}""",
+        default_graphs=[prov],
+    )
+    assert facts and facts[0]["mapped"] == 2 and facts[0]["op"] == "alice" and len(facts[0]["sha"]) == 64
+
+
+def test_incremental_runs(mctx: Context, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", [row("I1"), row("I2"), row("I3")])
+    first = run_job(mctx, JobOptions("trainings", [path]))
+    assert first.counts.mapped == 3
+    before = graph_of(mctx, "trainings")
+    again = run_job(mctx, JobOptions("trainings", [path]))
+    assert (again.counts.mapped, again.counts.unchanged, again.counts.removed) == (0, 3, 0)
+    assert graph_of(mctx, "trainings") == before
+    # I1 changes, I2 disappears, I3 moves to another row
+    write_csv(path, [row("I1", city="Paris"), row("I3")])
+    third = run_job(mctx, JobOptions("trainings", [path]))
+    assert (third.counts.mapped, third.counts.unchanged, third.counts.removed) == (1, 1, 1)
+    after = graph_of(mctx, "trainings")
+    assert not any(f"{TRAINING}I2" in t for t in after)
+    assert any('"Paris"@fr' in t for t in after)
+    loc = mctx.store.select(
+        f"SELECT ?l WHERE {{ <{TRAINING}I3#source> <{BASE}ontology#sourceLocation> ?l }}",
+        default_graphs=[mctx.datasets.get("provenance").graph],
+    )
+    assert [r["l"] for r in loc] == ["row 2"]
+    gone = mctx.store.ask(f"ASK {{ <{TRAINING}I2> ?p ?o }}", default_graphs=[mctx.datasets.get("provenance").graph])
+    assert not gone
+    # a bad new version of a published record keeps the previous version
+    write_csv(path, [row("I1", lat="99"), row("I3")])
+    fourth = run_job(mctx, JobOptions("trainings", [path]))
+    assert (fourth.counts.rejected, fourth.counts.kept_previous, fourth.counts.removed) == (1, 1, 0)
+    assert graph_of(mctx, "trainings") == after
+
+
+def test_max_errors_and_dry_run_publish_nothing(mctx: Context, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", [row("M1")])
+    run_job(mctx, JobOptions("trainings", [path]))
+    before = graph_of(mctx, "trainings")
+    write_csv(path, [row("M2"), row("M3", rome="M1999"), row("M4", lat="-91")])
+    aborted = run_job(mctx, JobOptions("trainings", [path], max_errors="1"))
+    assert aborted.state == "aborted" and "max-errors" in (aborted.message or "")
+    share = run_job(mctx, JobOptions("trainings", [path], max_errors="50%"))
+    assert share.state == "aborted"
+    dry = run_job(mctx, JobOptions("trainings", [path], dry_run=True))
+    assert dry.state == "dry-run" and dry.counts.mapped == 1 and dry.counts.removed == 1
+    assert graph_of(mctx, "trainings") == before
+    ok = run_job(mctx, JobOptions("trainings", [path], max_errors="0.7"))
+    assert ok.state == "succeeded" and ok.counts.mapped == 1
+
+
+def test_unreadable_file_fails_the_job_and_publishes_nothing(mctx: Context, tmp_path: Path) -> None:
+    good = write_csv(tmp_path / "good.csv", [row("F1")])
+    run_job(mctx, JobOptions("trainings", [good]))
+    before = graph_of(mctx, "trainings")
+    write_csv(good, [row("F2")])
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_bytes(
+        b'<?xml version="1.0"?><!DOCTYPE lheo [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
+        b"<lheo><offres><formation><intitule-formation>&b;</intitule-formation></formation></offres></lheo>"
+    )
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    report = run_job(mctx, JobOptions("trainings", [good, bomb, empty]))
+    assert report.state == "failed"
+    assert {e["file"] for e in report.file_errors} == {"bomb.xml", "empty.csv"}
+    assert graph_of(mctx, "trainings") == before
+    lines = quarantine(mctx, report.id)
+    assert {q["file"] for q in lines if q["location"] == "file"} == {"bomb.xml", "empty.csv"}
+
+
+def test_lheo_job(mctx: Context) -> None:
+    report = run_job(mctx, JobOptions("lheo", [INPUTS / "offres-2.3.xml", INPUTS / "offres-2.2.xml"]))
+    assert report.state == "succeeded" and report.counts.mapped == 2 and report.counts.rejected == 2
+    lines = {q["location"]: q for q in quarantine(mctx, report.id)}
+    assert lines["/lheo/offres/formation[2]"]["reason"] == "unknown ROME 4.0 fiche code"
+    assert "ends before it starts" in lines["/lheo/offres/formation[3]"]["reason"]
+    assert subjects(mctx, "trainings", LO) >= {f"{TRAINING}LHEO-23-001", f"{TRAINING}14_AF_0000011179"}
+
+
+def test_job_sheets(mctx: Context) -> None:
+    report = run_job(
+        mctx,
+        JobOptions(
+            "job-sheets", [INPUTS / "job-sheets.yaml", INPUTS / "job-sheet-one.json", INPUTS / "job-sheets.csv"]
+        ),
+    )
+    assert report.state == "succeeded", report.message
+    assert (report.counts.mapped, report.counts.rejected) == (3, 2)
+    reasons = {q["record_id"]: q["reason"] for q in quarantine(mctx, report.id)}
+    assert reasons == {"FP-BAD": "unknown ROME 4.0 fiche code", "FP-NOCODE": "missing required field"}
+    sheet = f"{BASE}gen/job-sheet/FP-WEB"
+    ask = f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX esco: <http://data.europa.eu/esco/model#>
+    PREFIX gsc: <{BASE}ontology#>
+    ASK {{ <{sheet}> a skos:Concept ; skos:inScheme ?scheme ; skos:prefLabel ?l ; skos:exactMatch <{WEB_DEV}> ;
+      gsc:romeFiche <{BASE}rome/fiche/M1855> ; esco:relatedEssentialSkill <{BASE}rome/competence/109846> ;
+      esco:relatedOptionalSkill <{BASE}rome/savoir/102788> ;
+      gsc:escoAlignment [ gsc:escoOccupation <{WEB_DEV}> ; gsc:score 0.93 ] . }}"""
+    assert mctx.store.ask(ask, default_graphs=[mctx.datasets.get("job-sheets").graph])
+
+
+def test_missing_vocabulary_fails_clearly(ctx: Context, tmp_path: Path) -> None:
+    report = run_job(ctx, JobOptions("trainings", [write_csv(tmp_path / "t.csv", [row("V1")])]))
+    assert report.state == "failed" and "ROME 4.0 vocabulary is not loaded" in (report.message or "")
+
+
+@pytest.mark.parametrize("text", ["abc", "-1", "150%", "1.5"])
+def test_bad_max_errors(text: str) -> None:
+    with pytest.raises(JobError):
+        parse_max_errors(text)
+
+
+def test_shared_organisation_triples_follow_their_records(mctx: Context, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", [row("S1"), row("S2")])
+    run_job(mctx, JobOptions("trainings", [path]))
+    legal = f"SELECT ?n WHERE {{ <{BASE}gen/organisation/79279715700015> <http://www.w3.org/ns/regorg#legalName> ?n }}"
+    graph = [mctx.datasets.get("trainings").graph]
+    write_csv(path, [row("S2")])  # S1 removed: the organisation S2 still uses stays
+    assert run_job(mctx, JobOptions("trainings", [path])).counts.removed == 1
+    assert [r["n"] for r in mctx.store.select(legal, default_graphs=graph)] == ["Simplon.co"]
+    write_csv(path, [row("S2", org="Simplon")])  # renamed: the old name goes
+    run_job(mctx, JobOptions("trainings", [path]))
+    assert [r["n"] for r in mctx.store.select(legal, default_graphs=graph)] == ["Simplon"]
+    write_csv(path, [row("S2", org="Simplon", city="Lyon")])  # a graph emptied behind the job's back is rebuilt
+    mctx.store.drop_graph(graph[0])
+    report = run_job(mctx, JobOptions("trainings", [path]))
+    assert report.counts.mapped == 1 and mctx.store.count(graph[0]) == report.published_triples > 50
