@@ -7,6 +7,7 @@ the setting (see :func:`load_settings`).
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from datetime import datetime
@@ -356,3 +357,22 @@ def load_settings(**overrides: Any) -> Settings:
             name = f"CONNECTOR_{loc.upper()}" if loc else "configuration"
             problems.append(f"{name}: {err['msg']}")
         raise ConfigError("invalid configuration: " + "; ".join(problems)) from None
+
+
+def settings_reference() -> str:
+    """Every setting as a Markdown table (variable, default, meaning): the source of docs/configuration.md."""
+    from pydantic_core import to_jsonable_python
+
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
+        shown = json.dumps(to_jsonable_python(default), ensure_ascii=False)
+        if default is None:
+            shown = "–"
+        elif len(shown) > 60:
+            shown = f"{len(default)} entries (see the docs)"
+        else:
+            shown = f"`{shown.strip(chr(34))}`"
+        description = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `CONNECTOR_{name.upper()}` | {shown} | {description} |")
+    return "\n".join(rows) + "\n"

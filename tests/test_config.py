@@ -70,3 +70,12 @@ def test_missing_config_file_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setenv("CONNECTOR_CONFIG", str(tmp_path / "absent.toml"))
     with pytest.raises(ConfigError, match="CONNECTOR_CONFIG"):
         load_settings()
+
+
+def test_configuration_doc_lists_every_setting_as_generated() -> None:
+    from connector.config import Settings, settings_reference
+
+    doc = (Path(__file__).parents[1] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert settings_reference() in doc, "docs/configuration.md is stale: regenerate it with `skills-connector settings`"
+    for name in Settings.model_fields:
+        assert f"`CONNECTOR_{name.upper()}`" in doc

@@ -107,6 +107,14 @@ def new_key(
         typer.echo(f"entry for CONNECTOR_API_KEYS: {label}:{'+'.join(roles)}:{hash_key(secret)}")
 
 
+@app.command("settings")
+def settings_table() -> None:
+    """Print every setting (environment variable, default, meaning) as a Markdown table."""
+    from connector.config import settings_reference
+
+    typer.echo(settings_reference(), nl=False)
+
+
 @app.command()
 def version() -> None:
     """Print the connector version."""
