@@ -60,7 +60,8 @@ class DspParticipant(BaseModel):
         None, description="PEM public key or JWK (JSON) verifying the partner's ES256/EdDSA JWTs (iss = id)."
     )
     callback_hosts: list[str] = Field(
-        default_factory=list, description="Hosts ('host' or 'host:port') our callbacks to this partner may reach."
+        default_factory=list,
+        description="Hosts ('host' or 'host:port'; '*' = any, for test set-ups only) our callbacks may reach.",
     )
     member: bool = Field(False, description="Member of the dataspace (policies restricted to members allow it).")
     outbound_token: str | None = Field(
@@ -170,6 +171,7 @@ class Settings(BaseSettings):
             "/validate": 67_108_864,
             "/sparql": 10_485_760,
             "/update": 10_485_760,
+            "/dsp/": 16_777_216,
         },
         description="Largest request body per path prefix (longest prefix wins), overriding max_body_bytes; an "
         "outer guard, never below the capability's own limit (uploads, updates, GSP, validation).",
@@ -219,7 +221,7 @@ class Settings(BaseSettings):
     dsp_tck_participant: str = Field("TCK_PARTICIPANT", description="TCK mode: the TCK's participant id.")
     dsp_tck_token: str = Field("tck-token", description="TCK mode: the bearer token the TCK sends.")
     dsp_tck_callback_hosts: list[str] = Field(
-        default_factory=lambda: ["host.docker.internal", "localhost", "127.0.0.1"],
+        default_factory=lambda: ["host.docker.internal", "localhost", "127.0.0.1", "::1"],
         description="TCK mode: hosts the TCK's callback address may point to.",
     )
 

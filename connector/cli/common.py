@@ -18,7 +18,7 @@ EXIT_USAGE = 2
 
 def fail(message: str, code: int = EXIT_FAILURE) -> typer.Exit:
     """Print one error line and return the Exit to raise."""
-    console.print(f"[red]error:[/red] {message}", highlight=False)
+    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -39,6 +39,20 @@ def _service() -> Iterator[DspService]:
             svc.repo.close()
 
 
+PROVIDER_ID = typer.Option(
+    None, "--provider-id", help="The provider's participant id, if its version metadata has no serviceId."
+)
+
+
+def _provider(svc: DspService, url: str, provider_id: str | None) -> consumer.Provider:
+    provider = consumer.discover(svc.client, url)
+    if provider_id:
+        return consumer.Provider(provider.base, provider_id)
+    if not provider.id:
+        raise fail(f"{url} does not say its participant id (serviceId); pass --provider-id", EXIT_USAGE)
+    return provider
+
+
 def _title(d: dict) -> str:
     titles = d.get("dct:title") or []
     titles = titles if isinstance(titles, list) else [titles]
@@ -50,10 +64,11 @@ def _title(d: dict) -> str:
 def catalog(
     url: str = typer.Argument(..., help="Provider connector URL (root or DSP base)."),
     as_json: bool = typer.Option(False, "--json", help="Print the catalog as JSON-LD."),
+    provider_id: str | None = PROVIDER_ID,
 ) -> None:
     """Read a provider's catalog (all pages)."""
     with _service() as svc:
-        provider = consumer.discover(svc.client, url)
+        provider = _provider(svc, url, provider_id)
         doc = consumer.catalog(svc.client, provider)
         if as_json:
             typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
@@ -73,10 +88,11 @@ def negotiate(
     offer: str | None = typer.Option(None, "--offer", help="Offer id (default: the dataset's first offer)."),
     purpose: str | None = typer.Option(None, "--purpose", help="Declared purpose (e.g. research)."),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait for the agreement."),
+    provider_id: str | None = PROVIDER_ID,
 ) -> None:
     """Negotiate a contract for a dataset; prints the agreement id once FINALIZED."""
     with _service() as svc:
-        provider = consumer.discover(svc.client, url)
+        provider = _provider(svc, url, provider_id)
         chosen = consumer.choose_offer(consumer.dataset(svc.client, provider, dataset), offer, purpose)
         p = svc.request_negotiation(provider.base, provider.id or "", chosen)
         console.print(f"negotiation {p.local_pid} requested", highlight=False)
@@ -92,10 +108,11 @@ def transfer(
     url: str = typer.Argument(..., help="Provider connector URL."),
     agreement: str = typer.Argument(..., help="Agreement id from `dsp negotiate`."),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait for the start."),
+    provider_id: str | None = PROVIDER_ID,
 ) -> None:
     """Start an HTTP pull transfer; prints the transfer id once STARTED."""
     with _service() as svc:
-        provider = consumer.discover(svc.client, url)
+        provider = _provider(svc, url, provider_id)
         p = svc.request_transfer(provider.base, provider.id or "", agreement)
         p = svc.wait(Kind.TRANSFER, p.local_pid, {"STARTED"}, timeout)
         if p.state != "STARTED":

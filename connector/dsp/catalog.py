@@ -16,9 +16,14 @@ from typing import Any
 from connector.config import DspPolicy
 from connector.dsp.messages import CONTEXT_LIST, PULL_FORMAT
 from connector.dsp.policies import offer_id, permission
-from connector.namespaces import DCAT, DCT, VOID
+from connector.namespaces import DCAT, DCT, FOAF, VOID
 
 VOID_TRIPLES = f"{VOID}triples"
+IANA = "https://www.iana.org/assignments/media-types/"
+DISTRIBUTIONS = (
+    ("SPARQL 1.1 query endpoint scoped to the agreement", "application/sparql-results+json"),
+    ("N-Triples / Turtle dump", "application/n-triples"),
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,11 @@ def _lang(values: dict[str, str]) -> list[dict[str, str]]:
     return [{"@value": v, "@language": lang} for lang, v in sorted(values.items())]
 
 
+def _agent(name: str) -> dict[str, Any]:
+    """A DCAT-AP publisher: a foaf:Agent with its name (full IRIs: the DSP context has no foaf prefix)."""
+    return {"@type": f"{FOAF}Agent", f"{FOAF}name": name}
+
+
 def _compact(predicate: str) -> str:
     for prefix, ns in (("dct", DCT), ("dcat", DCAT)):
         if predicate.startswith(ns):
@@ -71,7 +81,9 @@ class Catalog:
         base_iri: str,
         load: Callable[[], Sequence[Entry]],
         ttl_s: float = 10.0,
+        publisher: str | None = None,
     ) -> None:
+        self.publisher = publisher
         self.participant_id = participant_id
         self.endpoint = dsp_base_url
         self.service_id = f"{dsp_base_url}#dsp"
@@ -106,19 +118,23 @@ class Catalog:
         return self._index()[2].get(offer)
 
     # rendering -------------------------------------------------------------------------------------------------
+    def _service(self) -> dict[str, Any]:
+        return {
+            "@id": self.service_id,
+            "@type": "DataService",
+            "endpointURL": self.endpoint,
+            "dct:title": "Dataspace Protocol 2025-1 endpoint",
+        }
+
     def dataset_json(self, entry: Entry, *, embed_service: bool = False) -> dict[str, Any]:
-        service: Any = (
-            {"@id": self.service_id, "@type": "DataService", "endpointURL": self.endpoint}
-            if embed_service
-            else self.service_id
-        )
+        service: Any = self._service() if embed_service else self.service_id
         node: dict[str, Any] = {"@id": entry.id, "@type": "Dataset", "dct:identifier": entry.key}
         if entry.title:
             node["dct:title"] = _lang(entry.title)
         if entry.description:
             node["dct:description"] = _lang(entry.description)
         if entry.publisher:
-            node["dct:publisher"] = entry.publisher
+            node["dct:publisher"] = _agent(entry.publisher)
         if entry.licence:
             node["dct:license"] = {"@id": entry.licence}
         if entry.keywords:
@@ -140,16 +156,11 @@ class Catalog:
                 "@type": "Distribution",
                 "format": PULL_FORMAT,
                 "accessService": service,
-                "dct:title": "SPARQL 1.1 query endpoint scoped to the agreement",
-                "dcat:mediaType": "application/sparql-results+json",
-            },
-            {
-                "@type": "Distribution",
-                "format": PULL_FORMAT,
-                "accessService": service,
-                "dct:title": "N-Triples / Turtle dump",
-                "dcat:mediaType": "application/n-triples",
-            },
+                "dct:title": title,
+                "dcat:accessURL": {"@id": self.endpoint},
+                "dcat:mediaType": {"@id": IANA + media_type},
+            }
+            for title, media_type in DISTRIBUTIONS
         ]
         return node
 
@@ -166,8 +177,12 @@ class Catalog:
             "@type": "Catalog",
             "participantId": self.participant_id,
             "dct:title": "GEN skills dataspace connector catalog",
-            "service": [{"@id": self.service_id, "@type": "DataService", "endpointURL": self.endpoint}],
+            "dct:description": "Datasets of this connector (ESCO, ROME 4.0, alignments, GEN trainings and job "
+            "sheets) with their ODRL offers; access through a contract negotiation and a pull transfer.",
+            "service": [self._service()],
         }
+        if self.publisher:
+            doc["dct:publisher"] = _agent(self.publisher)
         if chosen:  # the schema wants at least one dataset when the key is present
             doc["dataset"] = [self.dataset_json(e) for e in chosen]
         return doc, offset + limit < len(matching)

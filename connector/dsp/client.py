@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,8 @@ class PeerError(Exception):
 class Reply:
     status: int
     body: Any
-    headers: dict[str, str]
+    headers: Mapping[str, str]
+    """Case-insensitive."""
 
 
 class DspClient:
@@ -70,11 +72,11 @@ class DspClient:
                 except ValueError:
                     payload = r.text[:500]
                 if r.status_code < 300:
-                    return Reply(r.status_code, payload, dict(r.headers))
+                    return Reply(r.status_code, payload, r.headers)
                 last = PeerError(f"{method} {url}: HTTP {r.status_code}", r.status_code, payload)
                 if r.status_code < 500:
                     break  # the peer refused the message: retrying will not change its mind
             time.sleep(0.1 * (2**attempt))
         assert last is not None
-        log.warning("DSP call failed: %s", last)
+        log.info("DSP call failed: %s", last)
         raise last

@@ -53,8 +53,8 @@ def catalog(client: DspClient, provider: Provider, max_pages: int = 100) -> dict
         if merged is None:
             merged = {**reply.body, "dataset": []}
         merged["dataset"].extend(reply.body.get("dataset", []))
-        url = requests.utils.parse_header_links(reply.headers.get("Link", ""))  # type: ignore[attr-defined]
-        url = next((link["url"] for link in url if link.get("rel") == "next"), None)
+        links = requests.utils.parse_header_links(reply.headers.get("Link", ""))
+        url = next((link["url"] for link in links if link.get("rel") == "next"), None)
     return merged or {}
 
 

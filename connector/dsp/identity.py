@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 
 from connector.config import DspParticipant
+from connector.dsp.messages import CONTEXT, DSP_PATH
 
 JWT_ALGORITHMS = ["ES256", "EdDSA"]
 
@@ -77,7 +78,7 @@ class Participants:
     def add(self, p: DspParticipant) -> None:
         try:
             key = _public_key(p.public_key)
-        except (ValueError, jwt.PyJWKError) as exc:
+        except (ValueError, jwt.PyJWTError) as exc:
             raise ValueError(f"participant {p.id}: unreadable public key ({exc})") from None
         self._peers[p.id] = Peer(p.id, p.member, tuple(p.callback_hosts), p.outbound_token, key)
         if p.token_sha256:
@@ -157,6 +158,37 @@ class Participants:
         algorithm = "ES256" if isinstance(self._signing_key, ec.EllipticCurvePrivateKey) else "EdDSA"
         return "Bearer " + jwt.encode(claims, self._signing_key, algorithm=algorithm)  # type: ignore[arg-type]
 
+    def did_document(self, base_url: str) -> dict | None:
+        """Our did:web document (DSP 2025-1 discovery services; our JWT key if we sign), or None if not did:web."""
+        did = self.own_id
+        if not did.startswith("did:web:"):
+            return None
+        doc: dict = {
+            "@context": ["https://www.w3.org/ns/did/v1", CONTEXT],
+            "id": did,
+            "service": [
+                {
+                    "id": f"{did}#dsp-catalog",
+                    "type": "CatalogService",
+                    "serviceEndpoint": f"{base_url}{DSP_PATH}/catalog",
+                },
+                {
+                    "id": f"{did}#dsp",
+                    "type": "DataService",
+                    "serviceEndpoint": f"{base_url}/.well-known/dspace-version",
+                },
+            ],
+        }
+        if self._signing_key is not None:
+            name = "ES256" if isinstance(self._signing_key, ec.EllipticCurvePrivateKey) else "EdDSA"
+            jwk = json.loads(jwt.get_algorithm_by_name(name).to_jwk(self._signing_key.public_key()))
+            key_id = f"{did}#key-1"
+            doc["verificationMethod"] = [
+                {"id": key_id, "type": "JsonWebKey2020", "controller": did, "publicKeyJwk": jwk}
+            ]
+            doc["assertionMethod"] = doc["capabilityInvocation"] = [key_id]
+        return doc
+
     # callbacks -------------------------------------------------------------------------------------------------
     def check_callback(self, participant_id: str, address: str) -> str:
         """The callback address without trailing slash, if it is http(s) to a host registered for the participant."""
@@ -170,6 +202,6 @@ class Participants:
         peer = self._peers.get(participant_id)
         host = parts.hostname.lower()
         allowed = {h.lower() for h in (peer.callback_hosts if peer else ())}
-        if host not in allowed and f"{host}:{port}" not in allowed:
+        if "*" not in allowed and host not in allowed and f"{host}:{port}" not in allowed:
             raise CallbackRefused(f"callbackAddress host {host} is not registered for participant {participant_id}")
         return address.rstrip("/")

@@ -12,6 +12,8 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+DSP_PATH = "/dsp/2025-1"
+"""Where this connector serves the 2025-1 HTTPS binding, under its public URL."""
 CONTEXT = "https://w3id.org/dspace/2025/1/context.jsonld"
 CONTEXT_LIST = [CONTEXT]
 HTTP_ENDPOINT_TYPE = "https://w3id.org/idsa/v4.1/HTTP"
@@ -106,10 +108,9 @@ class ContractRequestMessage(Message):
 
     @model_validator(mode="after")
     def _one_of(self) -> ContractRequestMessage:
+        # offer.target is optional here (as in the schema): the offer id names the dataset.
         if (self.callbackAddress is None) == (self.providerPid is None):
             raise ValueError("exactly one of 'callbackAddress' (initial request) or 'providerPid' (counter-offer)")
-        if not self.offer.target:
-            raise ValueError("offer.target (the dataset id) is required")
         return self
 
 
@@ -277,6 +278,10 @@ def decode(body: bytes) -> dict[str, Any]:
 def parse(value: dict[str, Any], *models: type[M]) -> M:
     """Validate ``value`` as one of ``models`` (chosen by ``@type``), or raise :class:`MessageError`."""
     pids = {k: v for k in ("consumerPid", "providerPid") if isinstance(v := value.get(k), str)}
+    if "@context" not in value:
+        raise MessageError(
+            [f"@context is required: [{CONTEXT!r}]"], pids.get("consumerPid", ""), pids.get("providerPid", "")
+        )
     given = value.get("@type")
     model = next((m for m in models if given == m.TYPE), None)
     if model is None:

@@ -62,13 +62,18 @@ class ConcurrentUpdate(Exception):
     """The process changed since it was read; reload and retry."""
 
 
+class DuplicateProcess(Exception):
+    """A process for this peer pid exists already (a concurrent or repeated initial message)."""
+
+
 class DspRepository(ABC):
     """What the protocol services need from storage. Implementations: SQLite (default)."""
 
     # processes
     @abstractmethod
     def insert(self, process: Process) -> None:
-        """Store a new process (``version`` becomes 1)."""
+        """Store a new process (``version`` becomes 1); :class:`DuplicateProcess` if one with the same peer and peer
+        pid exists."""
 
     @abstractmethod
     def save(self, process: Process) -> None:

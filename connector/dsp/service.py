@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,18 +21,26 @@ from enum import StrEnum
 from typing import Any
 
 from connector import events
-from connector.config import Settings
+from connector.config import DspPolicy, Settings
 from connector.dsp import messages as m
-from connector.dsp.catalog import Catalog
+from connector.dsp.catalog import Catalog, Entry
 from connector.dsp.client import DspClient, PeerError
-from connector.dsp.identity import CallbackRefused, Participants
+from connector.dsp.identity import CallbackRefused, IdentityError, Participants
 from connector.dsp.policies import RequestFacts, declared_purposes, evaluate, permission
-from connector.dsp.repository import Agreement, ConcurrentUpdate, DspRepository, Process
-from connector.dsp.states import Event, Kind, NegotiationState, Role, TransferState, TransitionError, next_state
+from connector.dsp.repository import Agreement, ConcurrentUpdate, DspRepository, DuplicateProcess, Process
+from connector.dsp.states import (
+    Event,
+    Kind,
+    NegotiationState,
+    Role,
+    TransferState,
+    TransitionError,
+    is_terminal,
+    next_state,
+)
 from connector.dsp.tokens import issue
 
 log = logging.getLogger("connector.dsp")
-DSP_PATH = "/dsp/2025-1"
 
 
 class DspError(Exception):
@@ -91,6 +100,21 @@ _SUFFIX = {
 }
 
 
+_EVENT_OF: dict[type, Event] = {
+    m.ContractRequestMessage: Event.REQUEST,
+    m.ContractOfferMessage: Event.OFFER,
+    m.ContractAgreementMessage: Event.AGREE,
+    m.ContractAgreementVerificationMessage: Event.VERIFY,
+    m.ContractNegotiationEventMessage: Event.ACCEPT,  # or FINALIZE, by eventType
+    m.ContractNegotiationTerminationMessage: Event.TERMINATE,
+    m.TransferStartMessage: Event.START,
+    m.TransferCompletionMessage: Event.COMPLETE,
+    m.TransferSuspensionMessage: Event.SUSPEND,
+    m.TransferTerminationMessage: Event.TERMINATE,
+}
+"""The state-machine event of each message a peer may send on an existing process."""
+
+
 def new_pid() -> str:
     return f"urn:uuid:{uuid.uuid4()}"
 
@@ -129,17 +153,33 @@ class DspService:
         self.graphs_of_dataset = graphs_of_dataset
         self.script, self.tck_mode = script, tck_mode
         self.participant_id = settings.participant_id
-        self.dsp_url = settings.base_url + DSP_PATH
-        self._locks = [threading.RLock() for _ in range(64)]
+        self.dsp_url = settings.base_url + m.DSP_PATH
+        self._locks: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+        self._locks_guard = threading.Lock()
 
-    def _lock(self, pid: str) -> threading.RLock:
-        return self._locks[hash(pid) % len(self._locks)]
+    def _lock(self, pid: str) -> Any:
+        """The lock of one process (one per pid, so a process never waits for an unrelated one)."""
+        with self._locks_guard:
+            lock = self._locks.get(pid)
+            if lock is None:
+                lock = self._locks[pid] = threading.RLock()
+            return lock
+
+    def identify(self, authorization: str | None) -> str:
+        """The calling participant (:class:`IdentityError` if unknown). In TCK mode an unknown or missing credential
+        is the TCK, whatever header value its configuration replays."""
+        try:
+            return self.participants.identify(authorization)
+        except IdentityError:
+            if self.tck_mode:
+                return self.settings.dsp_tck_participant
+            raise
 
     # -- reading -------------------------------------------------------------------------------------------------------
-    def process_for(self, kind: Kind, local_pid: str, participant: str | None) -> Process:
-        """The process with this local pid if it belongs to ``participant`` (None: operator), else 404."""
+    def process_for(self, kind: Kind, local_pid: str, participant: str) -> Process:
+        """The process with this local pid if it belongs to ``participant``, else 404 (whether or not it exists)."""
         p = self.repo.get(kind, local_pid)
-        if p is None or (participant is not None and p.counterparty_id != participant):
+        if p is None or p.counterparty_id != participant:
             raise DspError(404, f"no {kind.value} {local_pid}")
         return p
 
@@ -149,12 +189,12 @@ class DspService:
         return cls(providerPid=p.provider_pid or "", consumerPid=p.consumer_pid or "", state=p.state).dump()
 
     # -- provider: contract requests -----------------------------------------------------------------------------------
-    def _check_offer(self, participant: str, offer: m.Policy, pids: tuple[str, str]) -> tuple[Any, Any]:
+    def _check_offer(self, participant: str, offer: m.Policy, pids: tuple[str, str]) -> tuple[Entry, DspPolicy]:
         found = self.catalog.find_offer(offer.id)
         if found is None:
             raise DspError(400, f"unknown offer {offer.id}: request one of the catalog's offers", *pids)
         entry, policy = found
-        if offer.target not in (entry.id, entry.key):
+        if offer.target is not None and offer.target not in (entry.id, entry.key):
             raise DspError(400, f"offer {offer.id} is for dataset {entry.id}, not {offer.target}", *pids)
         peer = self.participants.get(participant)
         facts = RequestFacts(
@@ -195,7 +235,17 @@ class DspService:
                 "requests": 1,
             },
         )
-        self.repo.insert(p)
+        return self._insert_new(p)
+
+    def _insert_new(self, p: Process) -> tuple[Process, bool]:
+        """Store a process opened by a peer's initial message; a concurrent twin of that message gets the first."""
+        try:
+            self.repo.insert(p)
+        except DuplicateProcess:
+            existing = self.repo.find_by_remote(p.kind, p.role, p.counterparty_id, p.remote_pid or "")
+            if existing is None:
+                raise
+            return existing, False
         return p, True
 
     # -- consumer: provider-initiated offers ---------------------------------------------------------------------------
@@ -221,8 +271,7 @@ class DspService:
             next_state(Kind.NEGOTIATION, None, Event.OFFER, Role.PROVIDER),
             {"dataset": msg.offer.target, "offer": msg.offer.dump(), "peer_address": True},
         )
-        self.repo.insert(p)
-        return p, True
+        return self._insert_new(p)
 
     # -- provider: transfer requests -----------------------------------------------------------------------------------
     def transfer_requested(self, participant: str, msg: m.TransferRequestMessage) -> tuple[Process, bool]:
@@ -237,7 +286,7 @@ class DspService:
         agreement = self.repo.get_agreement(msg.agreementId)
         if agreement is None or agreement.consumer_id != participant or agreement.provider_id != self.participant_id:
             raise DspError(400, f"no agreement {msg.agreementId} between {participant} and this provider", *pids)
-        if msg.format != m.PULL_FORMAT:
+        if msg.format != m.PULL_FORMAT and not (self.tck_mode and msg.format == "HTTP-PULL"):
             raise DspError(400, f"unsupported format {msg.format!r}; supported: {m.PULL_FORMAT}", *pids)
         expired = _agreement_expired(agreement)
         if expired:
@@ -254,62 +303,43 @@ class DspService:
             next_state(Kind.TRANSFER, None, Event.REQUEST, Role.CONSUMER),
             {"agreement": agreement.id, "dataset": agreement.dataset_id, "format": msg.format},
         )
-        self.repo.insert(p)
-        return p, True
+        return self._insert_new(p)
 
     # -- any role: a message on an existing process --------------------------------------------------------------------
     def handle(self, participant: str, local_pid: str, msg: m.Message, digest: str) -> Process:
         """Apply a peer's message on one of our processes (the path names ``local_pid``)."""
-        apply: Callable[[Process], None] | None = None
-        kind = Kind.TRANSFER if msg.TYPE.startswith("Transfer") else Kind.NEGOTIATION
-        if isinstance(msg, m.ContractRequestMessage):
-            event = Event.REQUEST
-
-            def apply(p: Process) -> None:
-                entry, policy = self._check_offer(participant, msg.offer, (msg.consumerPid, p.local_pid))
-                purposes = declared_purposes(msg.offer.permission)
-                p.data.update(
-                    offer=msg.offer.dump(), dataset=entry.key, target=entry.id, policy=policy.id,
-                    purposes=sorted(purposes or []), requests=p.data.get("requests", 1) + 1,
-                )  # fmt: skip
-        elif isinstance(msg, m.ContractOfferMessage):
-            event = Event.OFFER
-
-            def apply(p: Process) -> None:
-                p.data["offer"] = msg.offer.dump()
-        elif isinstance(msg, m.ContractAgreementMessage):
-            event = Event.AGREE
-
-            def apply(p: Process) -> None:
-                if msg.agreement.assignee != self.participant_id:
-                    raise DspError(400, f"the agreement's assignee must be {self.participant_id}", *pids)
-                p.data["agreement"] = msg.agreement.dump()
-        elif isinstance(msg, m.ContractAgreementVerificationMessage):
-            event = Event.VERIFY
-        elif isinstance(msg, m.ContractNegotiationEventMessage):
-            event = Event.ACCEPT if msg.eventType == "ACCEPTED" else Event.FINALIZE
-        elif isinstance(msg, m.TransferStartMessage):
-            event = Event.START
-
-            def apply(p: Process) -> None:
-                if msg.dataAddress is not None:
-                    p.data["data_address"] = msg.dataAddress.model_dump(by_alias=True, exclude_none=True)
-        elif isinstance(msg, m.TransferCompletionMessage):
-            event = Event.COMPLETE
-        elif isinstance(msg, m.TransferSuspensionMessage):
-            event = Event.SUSPEND
-        elif isinstance(msg, m.ContractNegotiationTerminationMessage | m.TransferTerminationMessage):
-            event = Event.TERMINATE
-
-            def apply(p: Process) -> None:
-                p.data["peer_reason"] = {"code": msg.code, "reason": msg.reason}
-        else:
+        event = _EVENT_OF.get(type(msg))
+        if event is None:
             raise DspError(400, f"{msg.TYPE} is not accepted here")
-        pids = (getattr(msg, "consumerPid", "") or "", getattr(msg, "providerPid", "") or "")
-        incoming = Incoming(kind, local_pid, event, pids[1], pids[0], digest)
-        return self.receive(participant, incoming, apply)
+        if isinstance(msg, m.ContractNegotiationEventMessage):
+            event = Event.ACCEPT if msg.eventType == "ACCEPTED" else Event.FINALIZE
+        kind = Kind.TRANSFER if msg.TYPE.startswith("Transfer") else Kind.NEGOTIATION
+        consumer_pid = getattr(msg, "consumerPid", None) or ""
+        provider_pid = getattr(msg, "providerPid", None) or ""
+        incoming = Incoming(kind, local_pid, event, provider_pid, consumer_pid, digest)
+        return self.receive(participant, incoming, lambda p: self._record(participant, msg, p))
 
-    def receive(self, participant: str, incoming: Incoming, apply: Callable[[Process], None] | None = None) -> Process:
+    def _record(self, participant: str, msg: m.Message, p: Process) -> None:
+        """Keep what a peer's message carries (offer, agreement, data address, reason) on the process."""
+        pids = (p.consumer_pid or "", p.provider_pid or "")
+        if isinstance(msg, m.ContractRequestMessage):  # a counter-offer: checked like an initial request
+            entry, policy = self._check_offer(participant, msg.offer, pids)
+            p.data.update(
+                offer=msg.offer.dump(), dataset=entry.key, target=entry.id, policy=policy.id,
+                purposes=sorted(declared_purposes(msg.offer.permission) or []), requests=p.data.get("requests", 1) + 1,
+            )  # fmt: skip
+        elif isinstance(msg, m.ContractOfferMessage):
+            p.data["offer"] = msg.offer.dump()
+        elif isinstance(msg, m.ContractAgreementMessage):
+            if msg.agreement.assignee != self.participant_id and not self.tck_mode:
+                raise DspError(400, f"the agreement's assignee must be {self.participant_id}", *pids)
+            p.data["agreement"] = msg.agreement.dump()
+        elif isinstance(msg, m.TransferStartMessage) and msg.dataAddress is not None:
+            p.data["data_address"] = msg.dataAddress.model_dump(by_alias=True, exclude_none=True)
+        elif isinstance(msg, m.ContractNegotiationTerminationMessage | m.TransferTerminationMessage):
+            p.data["peer_reason"] = {"code": msg.code, "reason": msg.reason}
+
+    def receive(self, participant: str, incoming: Incoming, apply: Callable[[Process], None]) -> Process:
         """Check and apply a peer's message to one of our processes; returns the updated process."""
         for _ in range(5):
             try:
@@ -318,7 +348,7 @@ class DspService:
                 time.sleep(0.01)
         raise DspError(409, "the process is being changed concurrently; retry", incoming.consumer_pid)
 
-    def _receive_once(self, participant: str, msg: Incoming, apply: Callable[[Process], None] | None) -> Process:
+    def _receive_once(self, participant: str, msg: Incoming, apply: Callable[[Process], None]) -> Process:
         pids = (msg.consumer_pid, msg.provider_pid)
         with self._lock(msg.local_pid):
             p = self.repo.get(msg.kind, msg.local_pid)
@@ -339,15 +369,16 @@ class DspService:
             if p.role is Role.CONSUMER and p.provider_pid is None:
                 p.provider_pid = msg.provider_pid
             old, p.state = p.state, new
-            if apply:
-                apply(p)
+            apply(p)
             p.data["last_in"] = msg.digest
             self.repo.save(p)
             self._after_change(p, old)
             return p
 
     def _after_change(self, p: Process, old: str) -> None:
-        events.dsp_transition(p.kind.value, p.local_pid, p.state, participant=p.counterparty_id, previous=old)
+        events.dsp_transition(
+            p.kind.value, p.local_pid, p.state, participant=p.counterparty_id, previous=old, role=p.role.value
+        )
         # Suspension needs no revocation: the resolver only honours tokens of STARTED transfers.
         if p.kind is Kind.TRANSFER and p.role is Role.PROVIDER and p.state in ("COMPLETED", "TERMINATED"):
             self.repo.revoke_tokens(p.local_pid)
@@ -389,6 +420,17 @@ class DspService:
             except (TransitionError, PeerError, DspError) as exc:
                 log.warning("%s %s: %s failed: %s", kind.value, local_pid, action.value, exc)
                 return
+
+    def resume_pending(self) -> int:
+        """Take the next step of every open process that is waiting on us (e.g. the server stopped after
+        acknowledging a message but before sending the follow-up); returns how many were resumed."""
+        resumed = 0
+        for kind in Kind:
+            for p in self.repo.list(kind, limit=10_000):
+                if not is_terminal(p.state) and self.decide(p) is not None:
+                    self.react(kind, p.local_pid)
+                    resumed += 1
+        return resumed
 
     def act(self, p: Process, action: Action, reason: str | None = None) -> Process:
         """Send one of our messages on ``p``: the state changes first, then the peer is told; if the peer cannot
@@ -526,6 +568,8 @@ class DspService:
         agreement = self.repo.get_agreement(agreement_id)
         if agreement is None and not self.tck_mode:
             raise DspError(400, f"no agreement {agreement_id} is known here; negotiate first")
+        if agreement is not None and agreement.provider_id != provider_id:
+            raise DspError(400, f"agreement {agreement_id} is with {agreement.provider_id}, not {provider_id}")
         pid = new_pid()
         p = Process(
             Kind.TRANSFER,

@@ -10,8 +10,9 @@ from connector.dsp import tck
 from connector.dsp.catalog import Catalog, Entry
 from connector.dsp.client import DspClient
 from connector.dsp.identity import Participants
+from connector.dsp.messages import DSP_PATH
 from connector.dsp.repository import DspRepository
-from connector.dsp.service import DSP_PATH, DspService
+from connector.dsp.service import DspService
 from connector.dsp.sqlite import SqliteRepository
 from connector.store import StoreError
 
@@ -79,7 +80,14 @@ def build_service(ctx: Context, repo: DspRepository | None = None) -> DspService
     if settings.dsp_tck_mode:
         participants.add(tck.participant(settings))
         tck.seed(repo, settings)
-    catalog = Catalog(settings.participant_id, settings.base_url + DSP_PATH, ctx.minted.policy, settings.base_iri, load)
+    catalog = Catalog(
+        settings.participant_id,
+        settings.base_url + DSP_PATH,
+        ctx.minted.policy,
+        settings.base_iri,
+        load,
+        publisher=ctx.datasets.get("catalog").publisher,
+    )
 
     def graphs_of_dataset(dataset: str) -> frozenset[str]:
         entry = catalog.find(dataset)

@@ -11,7 +11,14 @@ import threading
 import time
 from pathlib import Path
 
-from connector.dsp.repository import Agreement, ConcurrentUpdate, DspRepository, Process, TransferToken
+from connector.dsp.repository import (
+    Agreement,
+    ConcurrentUpdate,
+    DspRepository,
+    DuplicateProcess,
+    Process,
+    TransferToken,
+)
 from connector.dsp.states import Kind, Role
 
 SCHEMA = [
@@ -28,8 +35,11 @@ SCHEMA = [
         version INTEGER NOT NULL,
         updated_at DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (kind, local_pid))""",
-    "CREATE INDEX IF NOT EXISTS dsp_process_remote ON dsp_process (kind, role, counterparty_id, consumer_pid)",
-    "CREATE INDEX IF NOT EXISTS dsp_process_remote_p ON dsp_process (kind, role, counterparty_id, provider_pid)",
+    # One process per peer pid: a repeated or concurrent initial request cannot open a second process.
+    "CREATE UNIQUE INDEX IF NOT EXISTS dsp_process_peer_c ON dsp_process (kind, counterparty_id, consumer_pid) "
+    "WHERE role = 'provider'",
+    "CREATE UNIQUE INDEX IF NOT EXISTS dsp_process_peer_p ON dsp_process (kind, counterparty_id, provider_pid) "
+    "WHERE role = 'consumer'",
     """CREATE TABLE IF NOT EXISTS dsp_agreement (
         id VARCHAR(1024) PRIMARY KEY,
         dataset_id VARCHAR(1024) NOT NULL,
@@ -80,6 +90,12 @@ class SqliteRepository(DspRepository):
     # processes -------------------------------------------------------------------------------------------------
     def insert(self, process: Process) -> None:
         process.version, process.updated_at = 1, time.time()
+        try:
+            self._insert(process)
+        except sqlite3.IntegrityError:
+            raise DuplicateProcess(f"{process.kind.value} with peer pid {process.remote_pid} exists") from None
+
+    def _insert(self, process: Process) -> None:
         self._write(
             f"INSERT INTO dsp_process ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (

@@ -22,11 +22,13 @@ import requests
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pyld import jsonld
 from referencing import Registry, Resource
 
 from tests.servers import free_port
 
 SPEC = Path(__file__).parent / "spec"
+DCAT = "http://www.w3.org/ns/dcat#"
 CONTEXT = ["https://w3id.org/dspace/2025/1/context.jsonld"]
 SCHEMA_OF_TYPE = {
     "Catalog": "catalog/catalog-schema.json",
@@ -51,7 +53,7 @@ SCHEMA_OF_TYPE = {
 }
 
 
-def _load(path: Path) -> dict[str, Any]:
+def load_schema(path: Path) -> dict[str, Any]:
     """A schema as published, except one errata: ``#definitions/…`` refs lack the JSON-pointer slash."""
     return json.loads(path.read_text().replace("json#definitions/", "json#/definitions/"))
 
@@ -59,13 +61,32 @@ def _load(path: Path) -> dict[str, Any]:
 def _registry() -> Registry:
     resources = []
     for path in SPEC.rglob("*-schema.json"):
-        schema = _load(path)
+        schema = load_schema(path)
         resources.append((schema["$id"], Resource.from_contents(schema)))
     return Registry().with_resources(resources)
 
 
 REGISTRY = _registry()
 _VALIDATORS: dict[str, Any] = {}
+CONTEXTS = {
+    "https://w3id.org/dspace/2025/1/context.jsonld": SPEC / "context" / "dspace.jsonld",
+    "https://w3id.org/dspace/2025/1/odrl-profile.jsonld": SPEC / "context" / "odrl.jsonld",
+}
+DSPACE = "https://w3id.org/dspace/2025/1/"
+
+
+def _offline_loader(url: str, options: dict | None = None) -> dict[str, Any]:
+    """Like the TCK's loader: only the two DSP 2025-1 contexts exist; any other remote context is an error."""
+    if url not in CONTEXTS:
+        raise jsonld.JsonLdError(
+            f"unknown remote context {url}", "jsonld.LoadDocumentError", code="loading document failed"
+        )
+    return {"contextUrl": None, "documentUrl": url, "document": json.loads(CONTEXTS[url].read_text())}
+
+
+def expand(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """JSON-LD expansion with the official contexts, offline (what the TCK does to every response)."""
+    return jsonld.expand(obj, {"documentLoader": _offline_loader})
 
 
 def validate(obj: Any) -> None:
@@ -74,13 +95,20 @@ def validate(obj: Any) -> None:
     kind = obj["@type"]
     assert kind in SCHEMA_OF_TYPE, f"unknown @type {kind}"
     if kind not in _VALIDATORS:
-        schema = _load(SPEC / SCHEMA_OF_TYPE[kind])
+        schema = load_schema(SPEC / SCHEMA_OF_TYPE[kind])
         _VALIDATORS[kind] = jsonschema.Draft201909Validator(schema, registry=REGISTRY)
     _VALIDATORS[kind].validate(obj)
+    (node,) = expand(obj)
+    assert node["@type"] == [(DCAT if kind in ("Catalog", "Dataset") else DSPACE) + kind]
+    for pid in ("providerPid", "consumerPid"):
+        if obj.get(pid) and not kind.endswith("Error"):
+            assert node[DSPACE + pid] == [{"@id": obj[pid]}], node
+    if "state" in obj:
+        assert node[DSPACE + "state"] == [{"@id": DSPACE + obj["state"]}], node
 
 
 def validate_version(obj: Any) -> None:
-    schema = _load(SPEC / "common/protocol-version-schema.json")
+    schema = load_schema(SPEC / "common/protocol-version-schema.json")
     jsonschema.Draft201909Validator(schema, registry=REGISTRY).validate(obj)
 
 

@@ -120,3 +120,14 @@ def test_two_connectors_negotiate_transfer_query_and_revoke(tmp_path: Path) -> N
         direct = requests.post(address.endpoint, data={"query": COUNT}, headers={"Authorization": f"Bearer {token}"})
         assert direct.status_code == 401  # ... and A refuses the token itself
         assert "revoked" in direct.json()["detail"]
+
+
+def test_cli_errors_are_one_line(tmp_path: Path) -> None:
+    env = {"CONNECTOR_HOME": str(tmp_path / "c")}
+    missing = cli(env, "dsp", "query", "http://127.0.0.1:9", "urn:uuid:none", "ASK {}")
+    assert missing.returncode == 2 and missing.stderr.startswith("error: no transfer urn:uuid:none")
+    unreachable = cli(env, "dsp", "catalog", f"http://127.0.0.1:{free_port()}")
+    assert unreachable.returncode == 1 and unreachable.stderr.startswith("error:")
+    assert "Traceback" not in unreachable.stderr and len(unreachable.stderr.strip().splitlines()) == 1
+    unknown = cli(env, "dsp", "terminate", "urn:uuid:none")
+    assert unknown.returncode == 2 and "no negotiation or transfer" in unknown.stderr

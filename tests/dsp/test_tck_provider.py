@@ -340,3 +340,10 @@ TP_CASES = {
 def test_tp_provider(agreement: str, peer: Peer, counter) -> None:
     TP_CASES[agreement](Transfer(peer, counter, agreement))
     assert not counter[0].errors, counter[0].errors
+
+
+def test_tck_mode_takes_a_missing_or_unknown_credential_as_the_tck(cut) -> None:
+    body = {"@context": ["https://w3id.org/dspace/2025/1/context.jsonld"], "@type": "CatalogRequestMessage"}
+    for headers in ({}, {"Authorization": "Bearer whatever-the-tck-config-says"}):
+        r = requests.post(f"{cut[1]}/dsp/2025-1/catalog/request", json=body, headers=headers, timeout=5)
+        assert r.status_code == 200 and r.json()["dataset"]

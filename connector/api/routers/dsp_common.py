@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.background import BackgroundTask
 
 from connector.dsp.catalog import FilterError
@@ -67,7 +68,7 @@ async def answer(request: Request, error_kind: str, work: Callable[[str, bytes, 
     then run the process's next steps in the background."""
     svc = service(request)
     try:
-        participant = svc.participants.identify(request.headers.get("authorization"))
+        participant = svc.identify(request.headers.get("authorization"))
         raw = await _body(request, svc.settings.dsp_max_body_bytes) if request.method == "POST" else b""
         outcome = await run_in_threadpool(work, participant, raw, hashlib.sha256(raw).hexdigest())
     except IdentityError as exc:
@@ -86,3 +87,11 @@ async def answer(request: Request, error_kind: str, work: Callable[[str, bytes, 
     if outcome.react:
         response.background = BackgroundTask(svc.react, *outcome.react)
     return response
+
+
+def tolerate_trailing_slash(router: APIRouter) -> None:
+    """Serve every route also with a trailing slash (peers add one; a 307 redirect would make them re-send POSTs)."""
+    for route in list(router.routes):
+        if isinstance(route, APIRoute) and ":path}" not in route.path and not route.path.endswith("/"):
+            path = route.path.removeprefix(router.prefix) + "/"
+            router.add_api_route(path, route.endpoint, methods=list(route.methods), include_in_schema=False)

@@ -2,7 +2,8 @@
 
 ``POST /tck/negotiations/requests`` ``{providerId, offerId, datasetId, connectorAddress}`` starts a negotiation and
 ``POST /tck/transfers/requests`` ``{providerId, agreementId, format, connectorAddress}`` a transfer; both answer 202
-at once and send the request in the background (the TCK waits for it on its callback server).
+at once and send the request in the background (the TCK waits for it on its callback server). The counter-party is
+always the TCK participant (``providerId`` is whatever the TCK's configuration says).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class TransferTrigger(BaseModel):
 def _negotiate(svc: DspService, t: NegotiationTrigger) -> None:
     offer = {"@id": t.offerId, "@type": "Offer", "target": t.datasetId, "permission": [{"action": "use"}]}
     try:
-        p = svc.request_negotiation(t.connectorAddress, t.providerId, offer, peer_address=True)
+        p = svc.request_negotiation(t.connectorAddress, svc.settings.dsp_tck_participant, offer, peer_address=True)
         svc.react(Kind.NEGOTIATION, p.local_pid)
     except (DspError, PeerError) as exc:
         log.warning("TCK negotiation trigger failed: %s", exc)
@@ -49,7 +50,8 @@ def _negotiate(svc: DspService, t: NegotiationTrigger) -> None:
 
 def _transfer(svc: DspService, t: TransferTrigger) -> None:
     try:
-        p = svc.request_transfer(t.connectorAddress, t.providerId, t.agreementId, t.format, peer_address=True)
+        tck = svc.settings.dsp_tck_participant
+        p = svc.request_transfer(t.connectorAddress, tck, t.agreementId, t.format, peer_address=True)
         svc.react(Kind.TRANSFER, p.local_pid)
     except (DspError, PeerError) as exc:
         log.warning("TCK transfer trigger failed: %s", exc)
@@ -59,7 +61,7 @@ async def _trigger(request: Request, model: type[BaseModel], run) -> Response:
     svc = service(request)
     try:
         trigger = model.model_validate_json(await request.body())
-        svc.participants.check_callback(trigger.providerId, trigger.connectorAddress)  # type: ignore[attr-defined]
+        svc.participants.check_callback(svc.settings.dsp_tck_participant, trigger.connectorAddress)  # type: ignore[attr-defined]
     except (ValidationError, CallbackRefused) as exc:
         return JSONResponse({"error": str(exc).splitlines()[0]}, status_code=400)
     return Response(status_code=202, background=BackgroundTask(run, svc, trigger))
