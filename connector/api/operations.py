@@ -1,4 +1,4 @@
-"""Operations set-up of the HTTP app: limits, metrics middleware and ``/metrics``, in the right order."""
+"""Operations set-up of the HTTP app: limits, metrics, readiness of the DSP state database, in the right order."""
 
 from __future__ import annotations
 
