@@ -152,7 +152,7 @@ def processes(
     with _service() as svc:
         if as_json:
             for kind in Kind:
-                for p in svc.repo.list(kind, limit):
+                for p in svc.repo.recent(kind, limit):
                     row = {"kind": kind.value, "role": p.role.value, "state": p.state, "pid": p.local_pid,
                            "peer_pid": p.remote_pid, "peer": p.counterparty_id, "dataset": p.data.get("dataset"),
                            "agreement": p.data.get("agreement")}  # fmt: skip
@@ -160,7 +160,7 @@ def processes(
             return
         table = Table("kind", "role", "state", "local pid", "peer pid", "peer", "dataset / agreement")
         for kind in Kind:
-            for p in svc.repo.list(kind, limit):
+            for p in svc.repo.recent(kind, limit):
                 about = p.data.get("dataset") if kind is Kind.NEGOTIATION else p.data.get("agreement")
                 table.add_row(
                     kind.value, p.role.value, p.state, p.local_pid, p.remote_pid or "", p.counterparty_id, str(about)

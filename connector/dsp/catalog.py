@@ -1,12 +1,15 @@
 """The DCAT catalog the provider serves: one Dataset per published dataset, with ODRL offers and distributions.
 
 Entries come from the dataset registry (title, licence, publisher, coverage), the metadata jobs recorded in the catalog
-graph (version, dates, coverage) and the store's triple counts (VoID). They are cached for a few seconds so that a
-large catalog serves pages quickly; filtering and pagination work on the cached entries.
+graph (version, dates, coverage) and the triple counts (VoID, recorded by jobs or counted). They are cached (30 s,
+refreshed in the background) so that a large catalog serves pages quickly; filtering and pagination work on the
+cached entries.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -18,6 +21,7 @@ from connector.dsp.messages import CONTEXT_LIST, PULL_FORMAT
 from connector.dsp.policies import offer_id, permission
 from connector.namespaces import DCAT, DCT, FOAF, VOID
 
+log = logging.getLogger("connector.dsp")
 VOID_TRIPLES = f"{VOID}triples"
 IANA = "https://www.iana.org/assignments/media-types/"
 DISTRIBUTIONS = (
@@ -80,7 +84,7 @@ class Catalog:
         policy_ns: str,
         base_iri: str,
         load: Callable[[], Sequence[Entry]],
-        ttl_s: float = 10.0,
+        ttl_s: float = 30.0,
         publisher: str | None = None,
     ) -> None:
         self.publisher = publisher
@@ -90,6 +94,7 @@ class Catalog:
         self.policy_ns, self.base_iri = policy_ns, base_iri
         self._load, self._ttl = load, ttl_s
         self._cached: tuple[float, list[Entry], dict[str, Entry], dict[str, tuple[Entry, DspPolicy]]] | None = None
+        self._refreshing = False
         self._lock = threading.Lock()
 
     # entries ---------------------------------------------------------------------------------------------------
@@ -97,13 +102,30 @@ class Catalog:
         return self._index()[0]
 
     def _index(self) -> tuple[list[Entry], dict[str, Entry], dict[str, tuple[Entry, DspPolicy]]]:
+        """The cached entries; once stale they are rebuilt in the background while the old ones keep serving."""
         with self._lock:
-            if self._cached is None or time.monotonic() - self._cached[0] > self._ttl:
-                entries = list(self._load())
-                by_id = {e.id: e for e in entries} | {e.key: e for e in entries}
-                by_offer = {oid: (e, p) for e in entries for oid, p in self.offers(e)}
-                self._cached = (time.monotonic(), entries, by_id, by_offer)
+            if self._cached is None:
+                self._cached = self._build()
+            elif time.monotonic() - self._cached[0] > self._ttl and not self._refreshing:
+                self._refreshing = True
+                threading.Thread(target=self._refresh, name="catalog-refresh", daemon=True).start()
             return self._cached[1], self._cached[2], self._cached[3]
+
+    def _build(self) -> tuple[float, list[Entry], dict[str, Entry], dict[str, tuple[Entry, DspPolicy]]]:
+        entries = list(self._load())
+        by_id = {e.id: e for e in entries} | {e.key: e for e in entries}
+        by_offer = {oid: (e, p) for e in entries for oid, p in self.offers(e)}
+        return time.monotonic(), entries, by_id, by_offer
+
+    def _refresh(self) -> None:
+        try:
+            fresh = self._build()
+            with self._lock:
+                self._cached = fresh
+        except Exception:  # a background job: keep serving the previous entries, say why
+            log.exception("catalog refresh failed; serving the previous entries")
+        finally:
+            self._refreshing = False
 
     def find(self, dataset_id: str) -> Entry | None:
         """A dataset by IRI or short id."""
@@ -144,7 +166,10 @@ class Catalog:
         if entry.spatial:
             node["dct:spatial"] = {"@id": entry.spatial}
         for predicate, values in sorted(entry.metadata.items()):
-            node.setdefault(_compact(predicate), values[0] if len(values) == 1 else values)
+            safe = [
+                v if isinstance(v, str | int) or (isinstance(v, float) and math.isfinite(v)) else str(v) for v in values
+            ]
+            node.setdefault(_compact(predicate), safe[0] if len(safe) == 1 else safe)
         if entry.triples is not None:
             node[VOID_TRIPLES] = entry.triples
         node["hasPolicy"] = [

@@ -88,8 +88,8 @@ class DspRepository(ABC):
         """The process this side keeps for the peer's pid (makes repeated initial requests idempotent)."""
 
     @abstractmethod
-    def list(self, kind: Kind, limit: int = 100) -> list[Process]:
-        """Most recently updated first."""
+    def recent(self, kind: Kind, limit: int = 100, *, open_only: bool = False) -> list[Process]:
+        """Most recently updated first; ``open_only``: not in a terminal state."""
 
     # agreements
     @abstractmethod

@@ -426,8 +426,8 @@ class DspService:
         acknowledging a message but before sending the follow-up); returns how many were resumed."""
         resumed = 0
         for kind in Kind:
-            for p in self.repo.list(kind, limit=10_000):
-                if not is_terminal(p.state) and self.decide(p) is not None:
+            for p in self.repo.recent(kind, limit=100_000, open_only=True):
+                if self.decide(p) is not None:
                     self.react(kind, p.local_pid)
                     resumed += 1
         return resumed
@@ -460,7 +460,7 @@ class DspService:
 
     def _fail(self, p: Process, reason: str) -> None:
         current = self.repo.get(p.kind, p.local_pid)
-        if current is None or current.state in ("TERMINATED", "COMPLETED", "FINALIZED"):
+        if current is None or is_terminal(current.state):
             return
         old, current.state = current.state, "TERMINATED"
         current.data["error"] = reason
@@ -618,7 +618,7 @@ class DspService:
             p = self.repo.get(kind, local_pid)
             if p is None:
                 raise DspError(404, f"no {kind.value} {local_pid}")
-            if p.state in states or p.state in ("TERMINATED", "COMPLETED", "FINALIZED") or time.monotonic() > deadline:
+            if p.state in states or is_terminal(p.state) or time.monotonic() > deadline:
                 return p
             time.sleep(0.01)
 

@@ -7,7 +7,7 @@ import logging
 from connector.context import Context
 from connector.datasets.metadata import dataset_iri, get_dataset_properties
 from connector.dsp import tck
-from connector.dsp.catalog import Catalog, Entry
+from connector.dsp.catalog import VOID_TRIPLES, Catalog, Entry
 from connector.dsp.client import DspClient
 from connector.dsp.identity import Participants
 from connector.dsp.messages import DSP_PATH
@@ -20,7 +20,8 @@ log = logging.getLogger("connector.dsp")
 
 
 def registry_entries(ctx: Context) -> list[Entry]:
-    """One catalog entry per non-internal dataset that a configured policy offers."""
+    """One catalog entry per non-internal dataset that a configured policy offers (VoID triples as recorded by the
+    dataset's job, else counted)."""
     found = []
     for d in ctx.datasets:
         policies = tuple(p for p in ctx.settings.dsp_policies if d.id in p.datasets)
@@ -28,7 +29,10 @@ def registry_entries(ctx: Context) -> list[Entry]:
             continue
         try:
             metadata = get_dataset_properties(ctx.store, ctx.datasets, d.id)
-            triples: int | None = ctx.store.count(d.graph)
+            recorded = metadata.pop(VOID_TRIPLES, [])
+            triples: int | None = (
+                int(recorded[0]) if recorded and str(recorded[0]).isdigit() else ctx.store.count(d.graph)
+            )
         except StoreError as exc:
             log.warning("catalog: no metadata for %s: %s", d.id, exc)
             metadata, triples = {}, None

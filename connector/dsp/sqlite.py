@@ -148,10 +148,11 @@ class SqliteRepository(DspRepository):
         )
         return _process(row) if row else None
 
-    def list(self, kind: Kind, limit: int = 100) -> list[Process]:
+    def recent(self, kind: Kind, limit: int = 100, *, open_only: bool = False) -> list[Process]:
+        only_open = " AND state NOT IN ('FINALIZED', 'COMPLETED', 'TERMINATED')" if open_only else ""
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM dsp_process WHERE kind = ? ORDER BY updated_at DESC LIMIT ?",
+                f"SELECT {_COLUMNS} FROM dsp_process WHERE kind = ?{only_open} ORDER BY updated_at DESC LIMIT ?",
                 (kind.value, limit),
             ).fetchall()
         return [_process(r) for r in rows]

@@ -45,7 +45,7 @@ def list_processes(
     request: Request, kind: Literal["negotiations", "transfers"], limit: int = Query(100, ge=1, le=1000)
 ) -> list[dict[str, Any]]:
     svc: DspService = request.app.state.dsp
-    return [_view(p) for p in svc.repo.list(Kind.NEGOTIATION if kind == "negotiations" else Kind.TRANSFER, limit)]
+    return [_view(p) for p in svc.repo.recent(Kind.NEGOTIATION if kind == "negotiations" else Kind.TRANSFER, limit)]
 
 
 @router.post(
