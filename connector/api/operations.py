@@ -59,4 +59,4 @@ def _state_counts(repo: object, kind: Kind) -> dict[str, int]:
     counts = getattr(repo, "state_counts", None)
     if counts is not None:
         return counts(kind)
-    return dict(Counter(p.state for p in repo.list(kind, limit=100_000)))  # type: ignore[attr-defined]
+    return dict(Counter(p.state for p in repo.recent(kind, limit=100_000)))  # type: ignore[attr-defined]

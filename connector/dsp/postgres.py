@@ -158,10 +158,11 @@ class PostgresRepository(DspRepository):
         )
         return _process(row) if row else None
 
-    def list(self, kind: Kind, limit: int = 100) -> list[Process]:
+    def recent(self, kind: Kind, limit: int = 100, *, open_only: bool = False) -> list[Process]:
+        only_open = " AND state NOT IN ('FINALIZED', 'COMPLETED', 'TERMINATED')" if open_only else ""
         with self._connection() as conn:
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM dsp_process WHERE kind = %s ORDER BY updated_at DESC LIMIT %s",
+                f"SELECT {_COLUMNS} FROM dsp_process WHERE kind = %s{only_open} ORDER BY updated_at DESC LIMIT %s",
                 (kind.value, limit),
             ).fetchall()
         return [_process(r) for r in rows]

@@ -67,8 +67,11 @@ def test_processes_round_trip_and_lookup_by_remote_pid(open_repo) -> None:
     time.sleep(0.01)
     got.state = "AGREED"
     repo.save(got)
-    assert [x.local_pid for x in repo.list(Kind.NEGOTIATION)] == ["urn:uuid:p1", "urn:uuid:p2"]
-    assert repo.list(Kind.NEGOTIATION, limit=1)[0].state == "AGREED"
+    assert [x.local_pid for x in repo.recent(Kind.NEGOTIATION)] == ["urn:uuid:p1", "urn:uuid:p2"]
+    assert repo.recent(Kind.NEGOTIATION, limit=1)[0].state == "AGREED"
+    got.state = "TERMINATED"
+    repo.save(got)
+    assert [x.local_pid for x in repo.recent(Kind.NEGOTIATION, open_only=True)] == ["urn:uuid:p2"]
 
 
 def test_a_second_process_for_the_same_peer_pid_is_refused(open_repo) -> None:
@@ -78,7 +81,7 @@ def test_a_second_process_for_the_same_peer_pid_is_refused(open_repo) -> None:
         replica_b.insert(negotiation("urn:uuid:p2", consumer_pid="urn:uuid:same"))
     with pytest.raises(DuplicateProcess):
         replica_b.insert(negotiation("urn:uuid:p1", consumer_pid="urn:uuid:other"))
-    assert [p.local_pid for p in replica_b.list(Kind.NEGOTIATION)] == ["urn:uuid:p1"]
+    assert [p.local_pid for p in replica_b.recent(Kind.NEGOTIATION)] == ["urn:uuid:p1"]
 
 
 def test_optimistic_concurrency_between_two_handles(open_repo) -> None:
