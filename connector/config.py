@@ -201,6 +201,7 @@ class Settings(BaseSettings):
             "/validate": 67_108_864,
             "/sparql": 10_485_760,
             "/update": 10_485_760,
+            "/dsp/": 16_777_216,
         },
         description="Largest request body per path prefix (longest prefix wins), overriding max_body_bytes; an "
         "outer guard, never below the capability's own limit (uploads, updates, GSP, validation).",

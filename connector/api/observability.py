@@ -1,21 +1,55 @@
 """HTTP metrics middleware: requests by route template and status, and their latency.
 
-Labels use the route template (``/dsp/negotiations/{pid}``), never the raw path, so the number of series stays
-bounded whatever clients send; requests that match no route are counted under ``<unmatched>``.
+Labels use the route template (``/dsp/2025-1/negotiations/{pid}``), never the raw path, so the number of series stays
+bounded whatever clients send; requests that match no route are counted under ``<unmatched>``. The template is the
+route's full path, prefixes of nested routers included (recent FastAPI keeps included routers unexpanded, so the
+matched route object alone only knows its own part).
 """
 
 from __future__ import annotations
 
+import re
 import time
+from typing import Any
 
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from connector import metrics
+
+try:
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # older FastAPI copies included routes into app.routes
+    iter_route_contexts = None
+
+
+def _route_templates(app: Any) -> list[tuple[re.Pattern[str], frozenset[str] | None, str]]:
+    """(path regex, methods or None for any, template) of every route, in the router's matching order."""
+    routes = iter_route_contexts(app.routes) if iter_route_contexts else app.routes
+    templates = []
+    for route in routes:
+        path = getattr(route, "path", None)
+        if isinstance(path, str) and path:
+            methods = getattr(route, "methods", None)
+            templates.append((compile_path(path)[0], frozenset(methods) if methods else None, path))
+    return templates
 
 
 class MetricsMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._templates: list[tuple[re.Pattern[str], frozenset[str] | None, str]] | None = None
+
+    def _template(self, scope: Scope) -> str:
+        matched = scope.get("route")
+        if matched is None:
+            return "<unmatched>"
+        if self._templates is None and "app" in scope:
+            self._templates = _route_templates(scope["app"])
+        for regex, methods, template in self._templates or ():
+            if (methods is None or scope["method"] in methods) and regex.match(scope["path"]):
+                return template
+        return getattr(matched, "path", None) or "<unmatched>"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -35,7 +69,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_recording)
         finally:
             metrics.HTTP_IN_PROGRESS.dec()
-            route = getattr(scope.get("route"), "path", None) or "<unmatched>"
+            route = self._template(scope)
             method = scope["method"]
             metrics.HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
             metrics.HTTP_SECONDS.labels(method=method, route=route).observe(time.perf_counter() - started)

@@ -1,4 +1,4 @@
-"""Operations set-up of the HTTP app: limits, metrics middleware and ``/metrics``, in the right order."""
+"""Operations set-up of the HTTP app: limits, metrics, readiness of the DSP state database, in the right order."""
 
 from __future__ import annotations
 
@@ -59,4 +59,4 @@ def _state_counts(repo: object, kind: Kind) -> dict[str, int]:
     counts = getattr(repo, "state_counts", None)
     if counts is not None:
         return counts(kind)
-    return dict(Counter(p.state for p in repo.list(kind, limit=100_000)))  # type: ignore[attr-defined]
+    return dict(Counter(p.state for p in repo.recent(kind, limit=100_000)))  # type: ignore[attr-defined]

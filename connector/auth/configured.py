@@ -56,3 +56,29 @@ def ensure_operator_key(settings: Settings) -> str | None:
     secret = new_api_key()
     append_key_entry(settings.api_key_path, "first-run-operator", ["operator"], secret)
     return secret
+
+
+def key_file_entries(path: Path) -> list[tuple[str, str]]:
+    """(label, roles) of each key in the key file, in file order (hashes are not shown)."""
+    if not path.exists():
+        return []
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [
+        (ln.split(":")[0], ln.split(":")[1]) for ln in lines if ln and not ln.startswith("#") and ln.count(":") == 2
+    ]
+
+
+def revoke_label(path: Path, label: str) -> int:
+    """Remove every key of ``label`` from the key file (atomic rewrite, mode 0600); return how many were removed."""
+    if not path.exists():
+        return 0
+    lines = path.read_text(encoding="utf-8").splitlines()
+    kept = [ln for ln in lines if ln.strip().split(":")[0] != label or ln.strip().startswith("#")]
+    removed = len(lines) - len(kept)
+    if removed:
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("".join(f"{ln}\n" for ln in kept))
+        tmp.replace(path)
+    return removed

@@ -6,7 +6,13 @@ import typer
 
 from connector import __version__
 from connector.auth import ROLES, hash_key
-from connector.auth.configured import append_key_entry, ensure_operator_key, new_api_key
+from connector.auth.configured import (
+    append_key_entry,
+    ensure_operator_key,
+    key_file_entries,
+    new_api_key,
+    revoke_label,
+)
 from connector.cli import dsp, mapping, store, validate, vocab
 from connector.cli.common import EXIT_USAGE, core_context, fail
 from connector.cli.progress import RichProgress, console
@@ -107,12 +113,22 @@ def new_key(
         typer.echo(f"entry for CONNECTOR_API_KEYS: {label}:{'+'.join(roles)}:{hash_key(secret)}")
 
 
-@app.command("settings")
-def settings_table() -> None:
-    """Print every setting (environment variable, default, meaning) as a Markdown table."""
-    from connector.config import settings_reference
+@auth_app.command("keys")
+def list_keys() -> None:
+    """List the keys of the key file (label and roles; secrets and hashes are not shown)."""
+    with core_context() as ctx:
+        for label, roles in key_file_entries(ctx.settings.api_key_path):
+            typer.echo(f"{label}\t{roles}")
 
-    typer.echo(settings_reference(), nl=False)
+
+@auth_app.command("revoke")
+def revoke(label: str = typer.Argument(..., help="Label of the key(s) to remove from the key file.")) -> None:
+    """Revoke the key(s) of LABEL in the key file; running servers stop accepting them at once."""
+    with core_context() as ctx:
+        removed = revoke_label(ctx.settings.api_key_path, label)
+        if not removed:
+            raise fail(f"no key labelled {label!r} in {ctx.settings.api_key_path}")
+        typer.echo(f"revoked {removed} key(s) labelled {label}")
 
 
 @app.command()

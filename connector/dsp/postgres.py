@@ -22,7 +22,14 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from connector.dsp.repository import Agreement, ConcurrentUpdate, DspRepository, Process, TransferToken
+from connector.dsp.repository import (
+    Agreement,
+    ConcurrentUpdate,
+    DspRepository,
+    DuplicateProcess,
+    Process,
+    TransferToken,
+)
 from connector.dsp.sqlite import _COLUMNS, SCHEMA, _process
 from connector.dsp.states import Kind, Role
 from connector.store import StoreUnavailable
@@ -90,6 +97,12 @@ class PostgresRepository(DspRepository):
     # processes -------------------------------------------------------------------------------------------------
     def insert(self, process: Process) -> None:
         process.version, process.updated_at = 1, time.time()
+        try:
+            self._insert(process)
+        except psycopg.errors.UniqueViolation:
+            raise DuplicateProcess(f"{process.kind.value} with peer pid {process.remote_pid} exists") from None
+
+    def _insert(self, process: Process) -> None:
         self._write(
             f"INSERT INTO dsp_process ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
@@ -145,10 +158,11 @@ class PostgresRepository(DspRepository):
         )
         return _process(row) if row else None
 
-    def list(self, kind: Kind, limit: int = 100) -> list[Process]:
+    def recent(self, kind: Kind, limit: int = 100, *, open_only: bool = False) -> list[Process]:
+        only_open = " AND state NOT IN ('FINALIZED', 'COMPLETED', 'TERMINATED')" if open_only else ""
         with self._connection() as conn:
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM dsp_process WHERE kind = %s ORDER BY updated_at DESC LIMIT %s",
+                f"SELECT {_COLUMNS} FROM dsp_process WHERE kind = %s{only_open} ORDER BY updated_at DESC LIMIT %s",
                 (kind.value, limit),
             ).fetchall()
         return [_process(r) for r in rows]

@@ -376,7 +376,9 @@ class DspService:
             return p
 
     def _after_change(self, p: Process, old: str) -> None:
-        events.dsp_transition(p.kind.value, p.local_pid, p.state, participant=p.counterparty_id, previous=old)
+        events.dsp_transition(
+            p.kind.value, p.local_pid, p.state, participant=p.counterparty_id, previous=old, role=p.role.value
+        )
         # Suspension needs no revocation: the resolver only honours tokens of STARTED transfers.
         if p.kind is Kind.TRANSFER and p.role is Role.PROVIDER and p.state in ("COMPLETED", "TERMINATED"):
             self.repo.revoke_tokens(p.local_pid)

@@ -233,3 +233,23 @@ def test_key_file_is_not_world_readable_after_first_run(tmp_path: Path) -> None:
     settings = load_settings(home=tmp_path / "var")
     ensure_operator_key(settings)
     assert os.stat(settings.api_key_path).st_mode & 0o077 == 0
+
+
+def test_cli_makes_lists_and_revokes_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from connector.cli.main import app
+
+    monkeypatch.setenv("CONNECTOR_HOME", str(tmp_path / "var"))
+    runner = CliRunner()
+    made = runner.invoke(app, ["auth", "new-key", "partner-x", "--role", "partner", "--save"])
+    assert made.exit_code == 0, made.output
+    secret = made.output.split(": ", 1)[1].split()[0]
+    listed = runner.invoke(app, ["auth", "keys"])
+    assert listed.exit_code == 0 and "partner-x\tpartner" in listed.output and secret not in listed.output
+    with _app(tmp_path) as client:
+        assert client.get("/t/operator", headers=bearer(secret)).status_code == 403
+        assert runner.invoke(app, ["auth", "revoke", "partner-x"]).exit_code == 0
+        assert client.get("/t/operator", headers=bearer(secret)).status_code == 401
+    missing = runner.invoke(app, ["auth", "revoke", "partner-x"])
+    assert missing.exit_code == 1 and "no key labelled" in missing.output

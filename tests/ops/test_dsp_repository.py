@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from connector.dsp.postgres import PostgresRepository, StateDatabaseUnavailable
-from connector.dsp.repository import Agreement, ConcurrentUpdate, DspRepository, Process, TransferToken
+from connector.dsp.repository import (
+    Agreement,
+    ConcurrentUpdate,
+    DspRepository,
+    DuplicateProcess,
+    Process,
+    TransferToken,
+)
 from connector.dsp.sqlite import SqliteRepository
 from connector.dsp.states import Kind, Role
 from tests.postgres import postgres_cluster
@@ -39,8 +46,9 @@ def open_repo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
         repo.close()
 
 
-def negotiation(pid: str = "urn:uuid:p1", **data: object) -> Process:
-    return Process(Kind.NEGOTIATION, Role.PROVIDER, pid, pid, "urn:uuid:c1", "did:web:b", "http://127.0.0.1:1/dsp",
+def negotiation(pid: str = "urn:uuid:p1", consumer_pid: str | None = None, **data: object) -> Process:
+    consumer_pid = consumer_pid or pid.replace(":p", ":c")
+    return Process(Kind.NEGOTIATION, Role.PROVIDER, pid, pid, consumer_pid, "did:web:b", "http://127.0.0.1:1/dsp",
                    "REQUESTED", {"offer": {"@id": "o1"}, **data})  # fmt: skip
 
 
@@ -59,8 +67,21 @@ def test_processes_round_trip_and_lookup_by_remote_pid(open_repo) -> None:
     time.sleep(0.01)
     got.state = "AGREED"
     repo.save(got)
-    assert [x.local_pid for x in repo.list(Kind.NEGOTIATION)] == ["urn:uuid:p1", "urn:uuid:p2"]
-    assert repo.list(Kind.NEGOTIATION, limit=1)[0].state == "AGREED"
+    assert [x.local_pid for x in repo.recent(Kind.NEGOTIATION)] == ["urn:uuid:p1", "urn:uuid:p2"]
+    assert repo.recent(Kind.NEGOTIATION, limit=1)[0].state == "AGREED"
+    got.state = "TERMINATED"
+    repo.save(got)
+    assert [x.local_pid for x in repo.recent(Kind.NEGOTIATION, open_only=True)] == ["urn:uuid:p2"]
+
+
+def test_a_second_process_for_the_same_peer_pid_is_refused(open_repo) -> None:
+    replica_a, replica_b = open_repo(), open_repo()
+    replica_a.insert(negotiation("urn:uuid:p1", consumer_pid="urn:uuid:same"))
+    with pytest.raises(DuplicateProcess):
+        replica_b.insert(negotiation("urn:uuid:p2", consumer_pid="urn:uuid:same"))
+    with pytest.raises(DuplicateProcess):
+        replica_b.insert(negotiation("urn:uuid:p1", consumer_pid="urn:uuid:other"))
+    assert [p.local_pid for p in replica_b.recent(Kind.NEGOTIATION)] == ["urn:uuid:p1"]
 
 
 def test_optimistic_concurrency_between_two_handles(open_repo) -> None:

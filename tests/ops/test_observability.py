@@ -44,6 +44,8 @@ def test_requests_are_counted_by_route_template_and_status(client: TestClient) -
         client.get("/health/live")
     client.get("/sparql", params={"query": "SELECT WHERE {"})
     client.get("/no/such/path/12345")
+    client.get("/dsp/2025-1/negotiations/urn:uuid:42")  # a route of a nested router: its full template
+    client.post("/dsp/2025-1/negotiations/request", json={})  # not taken for /negotiations/{pid} (GET only)
     after = scrape(client)
     live = {"method": "GET", "route": "/health/live", "status": "200"}
     assert (
@@ -54,7 +56,8 @@ def test_requests_are_counted_by_route_template_and_status(client: TestClient) -
     assert sample(after, "connector_http_requests_total", **bad) >= 1
     assert sample(after, "connector_http_requests_total", route="<unmatched>", status="404") >= 1
     routes = {s.labels.get("route") for s in after["connector_http_requests"]}
-    assert "/no/such/path/12345" not in routes
+    assert "/no/such/path/12345" not in routes and "/dsp/2025-1/negotiations/urn:uuid:42" not in routes
+    assert {"/dsp/2025-1/negotiations/{pid}", "/dsp/2025-1/negotiations/request"} <= routes
     assert sample(after, "connector_http_request_duration_seconds_count", route="/health/live") >= 3
     assert "process_resident_memory_bytes" in after
     assert any(s.labels.get("version") for s in after["connector_build_info"])

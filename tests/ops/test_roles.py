@@ -59,9 +59,9 @@ def _check(client: TestClient, keys: dict[str, str], method: str, path: str, rol
         assert keys[role] not in r.text
 
 
-OPEN_BY_DESIGN = {"/", "/.well-known/dspace-version", "/dsp/data/{dataset_id}"}
-"""The console; DSP version discovery; the data plane serves open datasets to anyone and contract ones to token
-holders (checked below)."""
+OPEN_BY_DESIGN = {"/", "/.well-known/dspace-version", "/.well-known/did.json", "/dsp/data/{dataset_id}"}
+"""The console; DSP version discovery and the did:web document; the data plane serves open datasets to anyone
+and contract ones to token holders (checked below)."""
 OPEN_PREFIXES = ("/static/", "/id/", "/ontology", "/shapes/", "/void", "/catalog", "/datasets")
 """Anonymous by design (issue 8: open datasets, catalog, console): console assets, linked-data pages of open data,
 the application profile and shapes, VoID and catalog descriptions."""
