@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from connector.context import Context
+from connector.dsp.setup import registry_entries
 from connector.pipeline import Stage, StageResult, run_pipeline
 from connector.progress import Progress
 
@@ -39,3 +42,25 @@ def test_stage_reruns_when_its_graph_was_dropped(ctx: Context, tmp_path: Path) -
     ctx.store.drop_graph(ctx.datasets.get("rome").graph)
     run_pipeline(ctx, [make_stage(source, calls)])
     assert len(calls) == 2
+
+
+def _void_triples(ctx: Context, dataset: str) -> list[int]:
+    rows = ctx.store.select(
+        f"SELECT ?n WHERE {{ GRAPH <{ctx.datasets.get('catalog').graph}> "
+        f"{{ <{ctx.minted.dataset}{dataset}> <http://rdfs.org/ns/void#triples> ?n }} }}"
+    )
+    return [int(r["n"]) for r in rows]
+
+
+def test_void_and_catalog_counts_follow_each_stage_that_runs(ctx: Context, tmp_path: Path) -> None:
+    source = tmp_path / "in.ttl"
+    source.write_bytes((FIXTURES / "small.ttl").read_bytes())
+    graph = ctx.datasets.get("rome").graph
+    assert _void_triples(ctx, "rome") == []
+    run_pipeline(ctx, [make_stage(source, [])])
+    assert _void_triples(ctx, "rome") == [ctx.store.count(graph)] == [11]
+    source.write_text(source.read_text() + '<https://example.org/x> <https://example.org/p> "y" .\n')
+    run_pipeline(ctx, [make_stage(source, [])])
+    assert _void_triples(ctx, "rome") == [ctx.store.count(graph)] == [12]  # replaced, one value
+    ctx.store.add_to_graph(graph, [ox.Triple(*[ox.NamedNode("https://example.org/z")] * 3)])  # outside a stage
+    assert {e.key: e.triples for e in registry_entries(ctx)}["rome"] == 12  # the DSP catalog shows the recorded VoID

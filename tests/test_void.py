@@ -9,7 +9,7 @@ from connector.api.app import create_app
 from connector.context import Context
 from connector.datasets.metadata import dataset_iri, get_dataset_properties
 from connector.datasets.void import refresh_void
-from connector.namespaces import VOID
+from connector.namespaces import ESCO_DATA, VOID
 
 
 def _trainings(ctx: Context, skills: int) -> bytes:
@@ -43,6 +43,19 @@ def test_refresh_void_counts_and_replaces(ctx: Context) -> None:
     catalog = ctx.datasets.get("catalog").graph
     linksets = ctx.store.select(f"SELECT ?n {{ GRAPH <{catalog}> {{ ?l a <{VOID}Linkset> ; <{VOID}triples> ?n }} }}")
     assert linksets == [{"n": 12}]
+
+
+def test_links_are_counted_per_target_dataset(ctx: Context) -> None:
+    graph = ctx.datasets.get("job-sheets").graph
+    sheet, rome, esco = f"{ctx.minted.gen}job-sheet/1", f"{ctx.minted.rome}fiche/M1805", f"{ESCO_DATA}skill/s1"
+    data = (
+        f"<{sheet}> <https://x/fiche> <{rome}> . <{sheet}> <https://x/skill> <{esco}> . "
+        f"<{sheet}> <https://x/skill> <{ESCO_DATA}skill/s2> . <{sheet}> <https://x/other> <https://elsewhere/x> . "
+        f"<{sheet}> <https://x/self> <{sheet}> ."
+    )
+    ctx.store.replace_graph(graph, data.encode(), "text/turtle")
+    stats = refresh_void(ctx.store, ctx.datasets, "job-sheets")
+    assert stats.links == {("rome", "https://x/fiche"): 1, ("esco", "https://x/skill"): 2}
 
 
 def test_void_is_served(ctx: Context) -> None:

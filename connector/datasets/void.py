@@ -76,14 +76,16 @@ def compute_statistics(store: GraphStore, registry: DatasetRegistry, dataset_id:
             "GROUP BY ?c"
         )
     }
-    for target, space in uri_spaces(registry).items():
-        if target == dataset_id:
-            continue
+    targets = [(t, space) for t, space in uri_spaces(registry).items() if t != dataset_id]
+    if targets:  # one scan for all targets (the URI spaces do not overlap), not one per target
+        target = '""'
+        for t, space in reversed(targets):
+            target = f'IF(STRSTARTS(STR(?o), "{space}"), "{t}", {target})'
         for row in store.select(
-            f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o "
-            f'FILTER(isIRI(?o) && STRSTARTS(STR(?o), "{space}")) }} }} GROUP BY ?p'
+            f"SELECT ?target ?p (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o FILTER(isIRI(?o)) }} "
+            f'BIND({target} AS ?target) FILTER(?target != "") }} GROUP BY ?target ?p'
         ):
-            stats.links[(target, row["p"])] = int(row["n"])
+            stats.links[(row["target"], row["p"])] = int(row["n"])
     return stats
 
 

@@ -86,8 +86,9 @@ class Catalog:
         load: Callable[[], Sequence[Entry]],
         ttl_s: float = 30.0,
         publisher: str | None = None,
+        licence: str | None = None,
     ) -> None:
-        self.publisher = publisher
+        self.publisher, self.licence = publisher, licence
         self.participant_id = participant_id
         self.endpoint = dsp_base_url
         self.service_id = f"{dsp_base_url}#dsp"
@@ -184,6 +185,7 @@ class Catalog:
                 "dct:title": title,
                 "dcat:accessURL": {"@id": self.endpoint},
                 "dcat:mediaType": {"@id": IANA + media_type},
+                **({"dct:license": {"@id": entry.licence}} if entry.licence else {}),
             }
             for title, media_type in DISTRIBUTIONS
         ]
@@ -208,6 +210,8 @@ class Catalog:
         }
         if self.publisher:
             doc["dct:publisher"] = _agent(self.publisher)
+        if self.licence:
+            doc["dct:license"] = {"@id": self.licence}
         if chosen:  # the schema wants at least one dataset when the key is present
             doc["dataset"] = [self.dataset_json(e) for e in chosen]
         return doc, offset + limit < len(matching)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from connector.context import Context
 from connector.datasets.metadata import dataset_iri, get_dataset_properties
 from connector.dsp import tck
 from connector.dsp.catalog import VOID_TRIPLES, Catalog, Entry
 from connector.dsp.client import DspClient
+from connector.dsp.dcat import PUBLISHED, publish_catalog
 from connector.dsp.identity import Participants
 from connector.dsp.messages import DSP_PATH
 from connector.dsp.repository import DspRepository
@@ -30,6 +32,8 @@ def registry_entries(ctx: Context) -> list[Entry]:
         try:
             metadata = get_dataset_properties(ctx.store, ctx.datasets, d.id)
             recorded = metadata.pop(VOID_TRIPLES, [])
+            for predicate in PUBLISHED:  # our own DCAT publication (connector.dsp.dcat), not job metadata
+                metadata.pop(predicate, None)
             triples: int | None = (
                 int(recorded[0]) if recorded and str(recorded[0]).isdigit() else ctx.store.count(d.graph)
             )
@@ -54,6 +58,24 @@ def registry_entries(ctx: Context) -> list[Entry]:
             )
         )
     return found
+
+
+def build_catalog(ctx: Context, load: Callable[[], list[Entry]] | None = None) -> Catalog:
+    """The DSP catalog of this context (entries from the registry unless ``load`` says otherwise)."""
+    return Catalog(
+        ctx.settings.participant_id,
+        ctx.settings.base_url + DSP_PATH,
+        ctx.minted.policy,
+        ctx.settings.base_iri,
+        load or (lambda: registry_entries(ctx)),
+        publisher=ctx.datasets.get("catalog").publisher,
+        licence=ctx.datasets.get("catalog").licence,
+    )
+
+
+def publish_dcat(ctx: Context) -> int:
+    """Write the catalog's DCAT-AP description into the catalog graph (after the datasets or their metadata change)."""
+    return publish_catalog(ctx.store, ctx.datasets.get("catalog").graph, build_catalog(ctx))
 
 
 def open_repository(ctx: Context) -> DspRepository:
@@ -84,14 +106,7 @@ def build_service(ctx: Context, repo: DspRepository | None = None) -> DspService
     if settings.dsp_tck_mode:
         participants.add(tck.participant(settings))
         tck.seed(repo, settings)
-    catalog = Catalog(
-        settings.participant_id,
-        settings.base_url + DSP_PATH,
-        ctx.minted.policy,
-        settings.base_iri,
-        load,
-        publisher=ctx.datasets.get("catalog").publisher,
-    )
+    catalog = build_catalog(ctx, load)
 
     def graphs_of_dataset(dataset: str) -> frozenset[str]:
         entry = catalog.find(dataset)
