@@ -194,8 +194,10 @@ class _Zygote:
 
 
 class _Worker:
-    def __init__(self, pid: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.pid, self.reader, self.writer = pid, reader, writer
+    def __init__(
+        self, pid: int, sock: socket.socket, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self.pid, self.sock, self.reader, self.writer = pid, sock, reader, writer
 
     @classmethod
     async def start(cls, zygote: _Zygote) -> _Worker:
@@ -205,14 +207,17 @@ class _Worker:
         finally:
             child.close()
         reader, writer = await asyncio.open_unix_connection(sock=parent, limit=1 << 22)
-        return cls(pid, reader, writer)
+        return cls(pid, parent, reader, writer)
 
     async def frame(self) -> tuple[bytes, bytes]:
         kind, size = HEADER.unpack(await self.reader.readexactly(HEADER.size))
         return kind, await self.reader.readexactly(size)
 
     def kill(self) -> None:
-        self.writer.close()
+        try:
+            self.writer.close()
+        except RuntimeError:  # the event loop that owned the stream is closed (a new loop took over)
+            self.sock.close()
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
 
