@@ -59,7 +59,13 @@ def _check(client: TestClient, keys: dict[str, str], method: str, path: str, rol
         assert keys[role] not in r.text
 
 
-OPEN_BY_DESIGN = {"/", "/.well-known/dspace-version", "/.well-known/did.json", "/dsp/data/{dataset_id}"}
+OPEN_BY_DESIGN = {
+    "/",
+    "/.well-known/dspace-version",
+    "/.well-known/did.json",
+    "/.well-known/void",
+    "/dsp/data/{dataset_id}",
+}
 """The console; DSP version discovery and the did:web document; the data plane serves open datasets to anyone
 and contract ones to token holders (checked below)."""
 OPEN_PREFIXES = (

@@ -97,3 +97,39 @@ def test_path_traversal_in_dataset_ids_reads_no_file(app_b, path: str) -> None:
     r = client.get(path, headers={"Authorization": "Bearer b-token"})
     assert r.status_code < 500
     assert "root:" not in r.text and "[build-system]" not in r.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:{port}/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:{port}/sparql> { ?s ?p ?o } }",
+        "ASK { GRAPH ?g { ?s ?p ?o } SERVICE <http://127.0.0.1:{port}/> { ?a ?b ?c } }",
+    ],
+)
+def test_sparql_service_cannot_make_the_server_call_out(app_b, query: str) -> None:
+    """SSRF through federated queries: refused with a 4xx, and no connection ever reaches the target."""
+    client, target, _ = app_b
+    r = client.get("/sparql", params={"query": query.replace("{port}", str(target.port))})
+    assert 400 <= r.status_code < 500 and r.headers["content-type"] == "application/problem+json"
+    assert target.hits == 0
+
+
+def test_sparql_load_cannot_make_the_server_fetch_a_url(tmp_path: Path) -> None:
+    """Even an operator's update may not LOAD from a URL unless LOAD is explicitly enabled."""
+    from connector.auth import hash_key
+
+    target, secret = Listener(), "gsk_operator-secret"
+    ctx = Context(load_settings(home=tmp_path / "var", api_keys=[f"ops:operator:{hash_key(secret)}"]))
+    try:
+        with TestClient(create_app(ctx)) as client:
+            r = client.post(
+                "/sparql/update",
+                data={"update": f"LOAD <http://127.0.0.1:{target.port}/data.ttl>"},
+                headers={"Authorization": f"Bearer {secret}"},
+            )
+        assert 400 <= r.status_code < 500 and r.status_code not in (401, 403), r.text
+        assert target.hits == 0
+    finally:
+        target.sock.close()
+        ctx.close()
