@@ -131,6 +131,14 @@ def revoke(label: str = typer.Argument(..., help="Label of the key(s) to remove 
         typer.echo(f"revoked {removed} key(s) labelled {label}")
 
 
+@app.command("settings")
+def settings_table() -> None:
+    """Print every setting (environment variable, default, meaning) as a Markdown table."""
+    from connector.config import settings_reference
+
+    typer.echo(settings_reference(), nl=False)
+
+
 @app.command()
 def version() -> None:
     """Print the connector version."""
