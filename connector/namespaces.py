@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyoxigraph as ox
+
 # Standard vocabularies (prefix -> namespace IRI)
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -63,6 +65,23 @@ STANDARD_PREFIXES: dict[str, str] = {
     "esco": ESCO,
     "dspace": DSPACE,
 }
+
+
+class Terms:
+    """The terms of one namespace as pyoxigraph nodes: ``Terms(SKOS).prefLabel`` or ``Terms(SKOS)["prefLabel"]``."""
+
+    def __init__(self, base: str) -> None:
+        self._base = base
+
+    def __getattr__(self, name: str) -> ox.NamedNode:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        node = ox.NamedNode(self._base + name)
+        setattr(self, name, node)  # cached: mappers ask for the same terms millions of times
+        return node
+
+    def __getitem__(self, name: str) -> ox.NamedNode:
+        return getattr(self, name)
 
 
 @dataclass(frozen=True)

@@ -6,33 +6,17 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from connector.namespaces import DCT, ELM, FOAF, LOCN, PROV, RDF, SKOS, XSD, Minted
+from connector.namespaces import DCT, ELM, FOAF, LOCN, PROV, RDF, SKOS, XSD, Minted, Terms
 
-
-class NS:
-    """Turns ``NS(base).name`` into a NamedNode (attributes cached)."""
-
-    def __init__(self, base: str) -> None:
-        self._base = base
-
-    def __getattr__(self, name: str) -> ox.NamedNode:
-        node = ox.NamedNode(self._base + name)
-        setattr(self, name, node)
-        return node
-
-    def __getitem__(self, name: str) -> ox.NamedNode:
-        return ox.NamedNode(self._base + name)
-
-
-elm = NS(ELM)
-dct = NS(DCT)
-skos = NS(SKOS)
-foaf = NS(FOAF)
-locn = NS(LOCN)
-prov = NS(PROV)
-xsd = NS(XSD)
-rov = NS("http://www.w3.org/ns/regorg#")
-clv = NS("http://data.europa.eu/m8g/")
+elm = Terms(ELM)
+dct = Terms(DCT)
+skos = Terms(SKOS)
+foaf = Terms(FOAF)
+locn = Terms(LOCN)
+prov = Terms(PROV)
+xsd = Terms(XSD)
+rov = Terms("http://www.w3.org/ns/regorg#")
+clv = Terms("http://data.europa.eu/m8g/")
 RDF_TYPE = ox.NamedNode(RDF + "type")
 RDF_VALUE = ox.NamedNode(RDF + "value")
 
@@ -71,8 +55,8 @@ class Profile:
     minted: Minted
 
     @property
-    def gsc(self) -> NS:
-        return NS(self.minted.ontology)
+    def gsc(self) -> Terms:
+        return Terms(self.minted.ontology)
 
     def training(self, record_id: str) -> ox.NamedNode:
         return ox.NamedNode(f"{self.minted.gen}training/{record_id}")

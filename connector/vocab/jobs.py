@@ -77,7 +77,7 @@ def record_metadata(ctx: Context, dataset: str, version: str, triples: int, coun
         f"{VOID}triples": integer(triples),
     }
     for key, value in counts.items():
-        props[g.term(f"count_{key}").value] = integer(value)
+        props[g[f"count_{key}"].value] = integer(value)
     set_dataset_properties(ctx.store, ctx.datasets, dataset, props)  # type: ignore[arg-type]
 
 

@@ -137,7 +137,7 @@ class RomeMapper:
 
     def _concept(self, s: ox.NamedNode, code: str, label: str, scheme: str, cls: str) -> Iterator[ox.Triple]:
         yield ox.Triple(s, A, SKOS_.Concept)
-        yield ox.Triple(s, A, self.g.term(cls))
+        yield ox.Triple(s, A, self.g[cls])
         yield ox.Triple(s, SKOS_.notation, plain(code))
         yield ox.Triple(s, SKOS_.prefLabel, fr(label))
         yield ox.Triple(s, SKOS_.inScheme, self.scheme(scheme))

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
-from connector.namespaces import DCT, ESCO, ESCO_DATA, OWL, RDF, RDFS, SKOS, SKOSXL, SSSOM, XSD, Minted
+from connector.namespaces import DCT, ESCO, ESCO_DATA, OWL, RDF, RDFS, SKOS, SKOSXL, SSSOM, XSD, Minted, Terms
 
 ISO_THES = "http://purl.org/iso25964/skos-thes#"
 PAV = "http://purl.org/pav/"
@@ -48,37 +48,22 @@ def datetime(value: str) -> ox.Literal:
     return ox.Literal(value, datatype=ox.NamedNode(f"{XSD}dateTime"))
 
 
-class _Ns:
-    """Attribute access to the terms of one namespace: ``SKOS_.prefLabel``."""
-
-    def __init__(self, base: str) -> None:
-        self._base = base
-
-    def __getattr__(self, name: str) -> ox.NamedNode:
-        node = ox.NamedNode(self._base + name)
-        setattr(self, name, node)
-        return node
-
-    def term(self, name: str) -> ox.NamedNode:
-        return getattr(self, name)
-
-
-RDF_ = _Ns(RDF)
-RDFS_ = _Ns(RDFS)
-OWL_ = _Ns(OWL)
-SKOS_ = _Ns(SKOS)
-SKOSXL_ = _Ns(SKOSXL)
-DCT_ = _Ns(DCT)
-ESCO_ = _Ns(ESCO)
-ISO_THES_ = _Ns(ISO_THES)
-SSSOM_ = _Ns(SSSOM)
-PAV_ = _Ns(PAV)
+RDF_ = Terms(RDF)
+RDFS_ = Terms(RDFS)
+OWL_ = Terms(OWL)
+SKOS_ = Terms(SKOS)
+SKOSXL_ = Terms(SKOSXL)
+DCT_ = Terms(DCT)
+ESCO_ = Terms(ESCO)
+ISO_THES_ = Terms(ISO_THES)
+SSSOM_ = Terms(SSSOM)
+PAV_ = Terms(PAV)
 A = RDF_.type
 ESCO_OCCUPATION = f"{ESCO_DATA}occupation/"
 ESCO_SKILL = f"{ESCO_DATA}skill/"
 
 
 @lru_cache(maxsize=8)
-def gsc(minted: Minted) -> _Ns:
+def gsc(minted: Minted) -> Terms:
     """The application-profile namespace (``gsc:``) for this base IRI."""
-    return _Ns(minted.ontology)
+    return Terms(minted.ontology)

@@ -152,6 +152,6 @@ def _record(ctx: Context, ms: MappingSet, triples: int, cov: dict[str, Coverage]
     }
     for key, c in cov.items():
         slug = key.replace(" ", "_")
-        props[g.term(f"coverage_{slug}").value] = decimal(c.any / c.total if c.total else 0.0)
-        props[g.term(f"coverage_exact_close_{slug}").value] = decimal(c.equivalent / c.total if c.total else 0.0)
+        props[g[f"coverage_{slug}"].value] = decimal(c.any / c.total if c.total else 0.0)
+        props[g[f"coverage_exact_close_{slug}"].value] = decimal(c.equivalent / c.total if c.total else 0.0)
     set_dataset_properties(ctx.store, ctx.datasets, "alignment", props)  # type: ignore[arg-type]
