@@ -113,3 +113,14 @@ def test_readers_never_see_a_half_written_graph(store: GraphStore) -> None:
         stop.set()
         reader.join()
     assert seen <= {2000, 3000}, f"partial graph sizes observed: {sorted(seen - {2000, 3000})[:5]}"
+
+
+def test_transactional_insert_is_seen_by_snapshot_readers(tmp_path: Path) -> None:
+    """Writes through the interface bump the generation that tells SPARQL workers to take a new snapshot."""
+    from connector.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore.open(tmp_path / "store")
+    before = store.generation
+    assert store.insert_transactionally(G1, triples(5)) == 5
+    assert store.generation > before
+    store.close()

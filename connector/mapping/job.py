@@ -542,15 +542,12 @@ class _Runner:
             return False
         if next(self.state.kept_content(), None) is not None:
             return False
-        target = ox.NamedNode(graph)
 
-        def quads() -> Iterator[ox.Quad]:
+        def triples() -> Iterator[ox.Triple]:
             for chunk in self.state.staged_content():
-                for t in ox.parse(chunk, format=ox.RdfFormat.N_TRIPLES):
-                    yield ox.Quad(t.subject, t.predicate, t.object, target)
+                yield from ox.parse(chunk, format=ox.RdfFormat.N_TRIPLES)
 
-        store.raw.extend(quads())
-        self.report.published_triples = store.count(graph)
+        self.report.published_triples = store.insert_transactionally(graph, triples())
         return True
 
     def _publish_full(self, graph: str) -> None:

@@ -155,6 +155,18 @@ class EmbeddedStore(GraphStore):
             self._written()
         return self.count(graph) if graph else self.count_default()
 
+    def insert_transactionally(self, graph: str, triples: Iterable[ox.Triple]) -> int:
+        """Add triples to ``graph`` in one transaction (all or nothing, even if the process is killed).
+
+        Slower and more memory-hungry than a bulk load, so only for writes that must never be seen half done.
+        """
+        target = ox.NamedNode(graph)
+        try:
+            self._store.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
+        finally:
+            self._written()
+        return self.count(graph)
+
     def drop_graph(self, graph: str | None) -> None:
         self._store.update(f"DROP SILENT GRAPH <{graph}>" if graph else "DROP SILENT DEFAULT")
         self._written()
