@@ -115,12 +115,23 @@ def test_readers_never_see_a_half_written_graph(store: GraphStore) -> None:
     assert seen <= {2000, 3000}, f"partial graph sizes observed: {sorted(seen - {2000, 3000})[:5]}"
 
 
-def test_transactional_insert_is_seen_by_snapshot_readers(tmp_path: Path) -> None:
-    """Writes through the interface bump the generation that tells SPARQL workers to take a new snapshot."""
+def test_first_load_killed_midway_is_undone_at_next_open(tmp_path: Path) -> None:
+    """A process killed while bulk-loading a graph that was empty leaves a marker; the next open empties the graph."""
     from connector.store.embedded import EmbeddedStore
 
     store = EmbeddedStore.open(tmp_path / "store")
-    before = store.generation
-    assert store.insert_transactionally(G1, triples(5)) == 5
-    assert store.generation > before
+    store.replace_graph(G2, triples(3))
+    marker = store._pending_marker(G1)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(G1)  # what _first_load leaves behind when the process dies during the load
+    store.add_to_graph(G1, triples(50, "half-loaded"))
     store.close()
+    del store
+    reopened = EmbeddedStore.open(tmp_path / "store")
+    assert reopened.count(G1) == 0 and not marker.exists()
+    assert reopened.count(G2) == 3  # other graphs untouched
+    generation = reopened.generation
+    assert reopened.replace_graph(G1, triples(5)) == 5
+    assert reopened.generation > generation  # snapshot readers are told only once the load is complete
+    assert not marker.exists()
+    reopened.close()

@@ -535,8 +535,8 @@ class _Runner:
         self.report.enter("done")
 
     def _publish_first(self, graph: str) -> bool:
-        """Into an empty graph with nothing kept, on the embedded store: one transactional insert streamed from the
-        state (``Store.extend``: all or nothing), about twice as fast as staging + MOVE and with no SPARQL text."""
+        """Into an empty graph with nothing kept, on the embedded store: a bulk load streamed from the state, all or
+        nothing for readers and after a kill (``EmbeddedStore.replace_graph`` into an empty graph)."""
         store = self.ctx.store
         if not isinstance(store, EmbeddedStore) or self.state.published_triples() or store.count(graph):
             return False
@@ -547,7 +547,7 @@ class _Runner:
             for chunk in self.state.staged_content():
                 yield from ox.parse(chunk, format=ox.RdfFormat.N_TRIPLES)
 
-        self.report.published_triples = store.insert_transactionally(graph, triples())
+        self.report.published_triples = store.replace_graph(graph, triples())
         return True
 
     def _publish_full(self, graph: str) -> None:

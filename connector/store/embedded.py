@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import io
 import queue
 import threading
@@ -51,6 +52,7 @@ class EmbeddedStore(GraphStore):
             raise StoreUnavailable(f"cannot open the embedded store at {path}: {exc}") from exc
         self = cls(store, path)
         self._drop_stale_staging()
+        self._undo_interrupted_first_loads()
         return self
 
     @classmethod
@@ -112,14 +114,7 @@ class EmbeddedStore(GraphStore):
         target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         try:
             if graph and not self._non_empty(target):
-                # Nothing to protect: bulk-load straight into the graph (a SPARQL MOVE of a large graph costs
-                # minutes and gigabytes in RocksDB). A failed load leaves the graph empty again. Readers may see a
-                # first load while it runs; jobs load before serving or into graphs that already exist.
-                try:
-                    self._load(self._store, target, source, media_type)
-                except BaseException:
-                    self._store.remove_graph(target)
-                    raise
+                self._first_load(target, source, media_type)
                 return self.count(graph)
             # Stage in memory, then apply only the difference in one update: readers see the old or the new graph,
             # and reloading the same content costs a comparison, not a rewrite.
@@ -135,6 +130,39 @@ class EmbeddedStore(GraphStore):
         finally:
             self._written()
         return self.count(graph) if graph else self.count_default()
+
+    def _first_load(self, target: ox.NamedNode, source: RdfSource, media_type: str | None) -> None:
+        """Bulk-load straight into an empty graph: a SPARQL MOVE of a large graph costs minutes and gigabytes.
+
+        Still all or nothing for readers: SPARQL workers read snapshots, renewed only after the load
+        (:attr:`generation`); a failed load empties the graph again; a killed one leaves a marker file, and the next
+        :meth:`open` empties the graph before anyone reads it.
+        """
+        marker = self._pending_marker(target.value)
+        if marker is not None:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(target.value, encoding="utf-8")
+        try:
+            self._load(self._store, target, source, media_type)
+            self._store.flush()
+        except BaseException:
+            self._store.remove_graph(target)
+            raise
+        finally:
+            if marker is not None:
+                marker.unlink(missing_ok=True)
+
+    def _pending_marker(self, graph: str) -> Path | None:
+        if self.path is None:
+            return None
+        return self.path.parent / f"{self.path.name}.pending" / hashlib.sha256(graph.encode()).hexdigest()
+
+    def _undo_interrupted_first_loads(self) -> None:
+        """A process killed during :meth:`_first_load` left a half-loaded graph that was empty before: empty it."""
+        assert self.path is not None
+        for marker in (self.path.parent / f"{self.path.name}.pending").glob("*"):
+            self._store.remove_graph(ox.NamedNode(marker.read_text(encoding="utf-8")))
+            marker.unlink()
 
     def _swap(self, target: ox.NamedNode | ox.DefaultGraph, staged: ox.Store) -> None:
         """Atomic whole-graph replacement through a staging graph and one MOVE transaction."""
@@ -154,18 +182,6 @@ class EmbeddedStore(GraphStore):
         finally:
             self._written()
         return self.count(graph) if graph else self.count_default()
-
-    def insert_transactionally(self, graph: str, triples: Iterable[ox.Triple]) -> int:
-        """Add triples to ``graph`` in one transaction (all or nothing, even if the process is killed).
-
-        Slower and more memory-hungry than a bulk load, so only for writes that must never be seen half done.
-        """
-        target = ox.NamedNode(graph)
-        try:
-            self._store.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
-        finally:
-            self._written()
-        return self.count(graph)
 
     def drop_graph(self, graph: str | None) -> None:
         self._store.update(f"DROP SILENT GRAPH <{graph}>" if graph else "DROP SILENT DEFAULT")
