@@ -15,7 +15,6 @@ from pathlib import Path
 
 from connector import __version__
 from connector.context import Context
-from connector.datasets.void import refresh_void
 from connector.progress import Progress, SilentProgress
 
 
@@ -93,8 +92,9 @@ class StageState:
 def run_pipeline(ctx: Context, stages: list[Stage], progress: Progress | None = None) -> PipelineReport:
     """Run the stages in order, skipping those whose inputs did not change.
 
-    After each stage that ran, its dataset's VoID description is measured again, and once all are done the DCAT
-    description of the catalog is republished, so the catalog graph never shows counts of an earlier run.
+    Each stage's job refreshes its dataset's VoID description itself (as it does when run from the CLI or HTTP), and
+    once all are done the DCAT description of the catalog is republished, so the catalog graph never shows counts
+    of an earlier run.
     """
     from connector.dsp.setup import publish_dcat
 
@@ -112,18 +112,12 @@ def run_pipeline(ctx: Context, stages: list[Stage], progress: Progress | None = 
             outcome = StageOutcome(stage.name, True, triples, time.perf_counter() - started, "unchanged")
         else:
             result = stage.run(ctx, progress)
-            refresh_void(ctx.store, ctx.datasets, stage.dataset, sparql_endpoint=_sparql_endpoint(ctx, stage.dataset))
             state.record(stage.name, print_)
             outcome = StageOutcome(stage.name, False, result.triples, time.perf_counter() - started, result.summary)
         report.outcomes.append(outcome)
     if any(not o.skipped for o in report.outcomes):
         publish_dcat(ctx)
     return report
-
-
-def _sparql_endpoint(ctx: Context, dataset: str) -> str | None:
-    """The public SPARQL endpoint for open datasets; the others are reached through a DSP transfer."""
-    return f"{ctx.settings.base_url}/sparql" if ctx.datasets.get(dataset).access == "open" else None
 
 
 def demo_stages() -> list[Stage]:

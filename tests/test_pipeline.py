@@ -5,6 +5,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from connector.context import Context
+from connector.datasets.void import refresh_published_void
 from connector.dsp.setup import registry_entries
 from connector.pipeline import Stage, StageResult, run_pipeline
 from connector.progress import Progress
@@ -14,8 +15,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def make_stage(source: Path, calls: list[int]) -> Stage:
     def run(ctx: Context, progress: Progress) -> StageResult:
+        """Like the real stages' jobs: publish the graph, then measure its VoID (the pipeline leaves that to jobs)."""
         calls.append(1)
         n = ctx.store.replace_graph(ctx.datasets.get("rome").graph, source)
+        refresh_published_void(ctx, "rome")
         return StageResult(n, f"{n} triples")
 
     return Stage(name="rome", dataset="rome", inputs=lambda ctx: [source], run=run)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -16,6 +17,9 @@ from connector.datasets.metadata import dataset_iri
 from connector.datasets.registry import DatasetRegistry
 from connector.namespaces import ESCO_DATA, RDF, VOID, XSD
 from connector.store import GraphStore
+
+if TYPE_CHECKING:
+    from connector.context import Context
 
 
 def uri_spaces(registry: DatasetRegistry) -> dict[str, str]:
@@ -159,6 +163,14 @@ def refresh_void(
         f"INSERT DATA {{ GRAPH <{catalog}> {{ {data} }} }}"
     )
     return stats
+
+
+def refresh_published_void(ctx: Context, dataset_id: str) -> VoidStatistics:
+    """:func:`refresh_void` as the jobs call it once they published ``dataset_id``: open datasets name the public
+    SPARQL endpoint (the others are reached through a dataspace transfer)."""
+    open_ = ctx.datasets.get(dataset_id).access == "open"
+    endpoint = f"{ctx.settings.base_url}/sparql" if open_ else None
+    return refresh_void(ctx.store, ctx.datasets, dataset_id, sparql_endpoint=endpoint)
 
 
 def void_description_query(registry: DatasetRegistry) -> str:

@@ -34,8 +34,9 @@ from typing import Any, Literal
 
 import pyoxigraph as ox
 
-from connector import __version__
+from connector import __version__, events
 from connector.context import Context
+from connector.datasets.void import refresh_published_void
 from connector.mapping import gate
 from connector.mapping.job_sheets import read_job_sheets_csv, read_job_sheets_json, read_job_sheets_yaml
 from connector.mapping.lheo import read_lheo
@@ -294,6 +295,7 @@ def run_job(ctx: Context, options: JobOptions, progress: Progress | None = None)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one job at a time: they share the state and provenance graph
+        events.job_started(job_id, options.kind, dataset=dataset, operator=options.operator, dry_run=options.dry_run)
         quarantine = _Quarantine(files.quarantine, report)
         state = RecordState(ctx.settings.home / "mapping" / "state.sqlite", dataset)
         try:
@@ -304,6 +306,9 @@ def run_job(ctx: Context, options: JobOptions, progress: Progress | None = None)
             report.state, report.message = "failed", "a validation worker process died; nothing was published"
         except _Aborted as exc:
             report.state, report.message = "aborted", str(exc)
+        except BaseException as exc:
+            report.state, report.message = "failed", f"internal error: {type(exc).__name__}: {exc}"
+            raise
         finally:
             quarantine.close()
             state.close()
@@ -311,6 +316,15 @@ def run_job(ctx: Context, options: JobOptions, progress: Progress | None = None)
             report.seconds = round(time.perf_counter() - started, 3)
             files.write_report(report)
             files.write_status(report, {"task": "done", "done": report.counts.read, "total": report.counts.read})
+            events.job_finished(
+                job_id,
+                options.kind,
+                report.state,
+                seconds=report.seconds,
+                published=report.counts.mapped if report.state == "succeeded" else 0,
+                quarantined=report.counts.rejected,
+                dataset=dataset,
+            )
     status.finish(report.summary)
     return report
 
@@ -532,6 +546,9 @@ class _Runner:
         self.report.state = "succeeded"
         self._write_provenance()
         self.state.commit(self.report.published_triples)
+        # VoID measured on every successful publish, whatever started the job (CLI, HTTP, demo pipeline)
+        self.report.enter("describing")
+        refresh_published_void(self.ctx, self.report.dataset)
         self.report.enter("done")
 
     def _publish_first(self, graph: str) -> bool:

@@ -68,6 +68,10 @@ their latency while it runs; its worker is retired afterwards (priority cannot b
 DEMOTED_NICE = 10
 
 
+class WorkersBusy(QueryTimeout):
+    """No query worker became free in time: the query was refused for load, never evaluated."""
+
+
 def _timeout(timeout_s: float) -> QueryTimeout:
     return QueryTimeout(f"the query ran longer than the {timeout_s:g} s limit and was stopped")
 
@@ -308,7 +312,7 @@ class ProcessPoolRunner(Runner):
         try:
             worker = await asyncio.wait_for(self._idle.get(), timeout_s)
         except TimeoutError:
-            raise QueryTimeout(f"every query worker stayed busy for {timeout_s:g} s; try again later") from None
+            raise WorkersBusy(f"every query worker stayed busy for {timeout_s:g} s; try again later") from None
         self._release(snapshot, +1)
         finished = demoted = False
         loop_deadline = asyncio.get_running_loop().time() + max(deadline - time.monotonic(), 0)

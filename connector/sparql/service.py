@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import atexit
 import os
+import time
+from collections.abc import AsyncIterator
 
+from connector import metrics
 from connector.auth import Principal
 from connector.context import Context
 from connector.sparql.errors import SparqlError
 from connector.sparql.execution import QueryPlan
 from connector.sparql.lexer import UpdateDatasetConflict, apply_using, declared_dataset, uses_keyword
 from connector.sparql.protocol import QueryRequest, UpdateRequest
-from connector.sparql.runners import Answer, ProcessPoolRunner, Runner, ThreadRunner
+from connector.sparql.runners import Answer, ProcessPoolRunner, Runner, ThreadRunner, WorkersBusy
 from connector.sparql.scope import Scope, resolve_dataset, scope_for
+from connector.store import QueryTimeout
 from connector.store.embedded import EmbeddedStore
 
 
@@ -81,8 +85,17 @@ class SparqlService:
         )
 
     async def query(self, principal: Principal, request: QueryRequest, accept: str | None) -> Answer:
+        """Run a query; its metrics (duration, timeouts, refusals, running gauge) are kept here, for every face."""
         plan = self.plan(principal, request, accept)
-        return await self.runner().run(plan, self.settings.query_timeout_s)
+        started = time.perf_counter()
+        metrics.SPARQL_QUERIES_RUNNING.inc()
+        try:
+            answer = await self.runner().run(plan, self.settings.query_timeout_s)
+        except BaseException as exc:
+            metrics.SPARQL_QUERIES_RUNNING.dec()
+            _count_failure(exc)
+            raise
+        return _observed(answer, started)
 
     def prepare_update(self, request: UpdateRequest) -> str:
         """The update text to run: safety checks, then the protocol's USING parameters applied."""
@@ -107,3 +120,40 @@ class SparqlService:
         if self._runner is not None:
             await self._runner.close()
             self._runner = None
+
+
+def _count_failure(exc: BaseException) -> None:
+    if isinstance(exc, WorkersBusy):
+        metrics.SPARQL_REJECTED.labels(reason="busy").inc()
+    elif isinstance(exc, QueryTimeout):
+        metrics.SPARQL_TIMEOUTS.inc()
+
+
+def _observed(answer: Answer, started: float) -> Answer:
+    """``answer`` whose end is measured: duration once the body is complete, the running gauge freed exactly once
+    (body end, error, or ``release`` by a client that went away)."""
+    running = True
+
+    def stop() -> None:
+        nonlocal running
+        if running:
+            running = False
+            metrics.SPARQL_QUERIES_RUNNING.dec()
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in answer.body:
+                yield chunk
+        except BaseException as exc:
+            _count_failure(exc)
+            raise
+        else:
+            metrics.SPARQL_QUERY_SECONDS.labels(form=answer.head.kind).observe(time.perf_counter() - started)
+        finally:
+            stop()
+
+    def release() -> None:
+        stop()
+        answer.release()
+
+    return Answer(answer.head, body(), release)

@@ -21,6 +21,7 @@ import pyshacl
 from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Graph, URIRef
 
+from connector import events
 from connector.config import DEFAULT_BASE_IRI
 from connector.validation.data import DataInput, parse_triples, to_graph, to_rdflib
 from connector.validation.errors import ShapesError, ValidationTimeout
@@ -113,6 +114,10 @@ def validate(
     if provenance is not None:
         report = attach_sources(report, provenance, data_graph or to_graph(data, media_type), base_iri)
     report.seconds = time.perf_counter() - started
+    # here, not in the CLI or HTTP faces: every validation (upload, file, published dataset) passes through
+    events.validation_finished(
+        profile or "custom", report.conforms, report.counts, engine=report.engine, seconds=round(report.seconds, 3)
+    )
     return report
 
 

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from connector.context import Context
 from connector.datasets.metadata import set_dataset_properties
+from connector.datasets.void import refresh_published_void
 from connector.namespaces import DCT, OWL, VOID
 from connector.progress import Progress, SilentProgress
 from connector.vocab.csvfiles import LoadReport
@@ -70,6 +71,7 @@ def write_report(ctx: Context, name: str, content: dict[str, object]) -> Path:
 
 
 def record_metadata(ctx: Context, dataset: str, version: str, triples: int, counts: dict[str, int]) -> None:
+    """The loaded dataset's version, date and counts in the catalog graph, then its VoID description measured."""
     g = gsc(ctx.minted)
     props: dict[str, object] = {
         f"{OWL}versionInfo": plain(version),
@@ -79,6 +81,7 @@ def record_metadata(ctx: Context, dataset: str, version: str, triples: int, coun
     for key, value in counts.items():
         props[g[f"count_{key}"].value] = integer(value)
     set_dataset_properties(ctx.store, ctx.datasets, dataset, props)  # type: ignore[arg-type]
+    refresh_published_void(ctx, dataset)
 
 
 def load_rome(ctx: Context, directory: Path, progress: Progress | None = None) -> LoadResult:

@@ -11,6 +11,7 @@ from pathlib import Path
 from connector.context import Context
 from connector.datasets.metadata import set_dataset_properties
 from connector.datasets.registry import CC_BY_4
+from connector.datasets.void import refresh_published_void
 from connector.namespaces import DCT, OWL, VOID
 from connector.progress import Progress, SilentProgress
 from connector.vocab.alignment.data import AlignmentInput, read_input
@@ -123,6 +124,7 @@ def run_alignment(ctx: Context, eures: Path | None = None, progress: Progress | 
     cov = coverage(data, mappings)
     by_relation = dict(Counter(m.predicate for m in mappings))
     _record(ctx, mapping_set, triples, cov, len(mappings), now)
+    refresh_published_void(ctx, "alignment")
     result = AlignmentResult(
         mappings, triples, time.perf_counter() - started, cov, sssom_path, report, len(curated), by_relation
     )
