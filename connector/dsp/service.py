@@ -417,6 +417,8 @@ class DspService:
                 return
             try:
                 self.act(p, action)
+            except ConcurrentUpdate:
+                continue  # another replica or message changed it meanwhile: read it again and decide anew
             except (TransitionError, PeerError, DspError) as exc:
                 log.warning("%s %s: %s failed: %s", kind.value, local_pid, action.value, exc)
                 return
