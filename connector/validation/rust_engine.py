@@ -71,6 +71,7 @@ def report_graph(results: list[dict], shapes: Graph) -> Graph:
     root = BNode()
     graph.add((root, RDF.type, SH.ValidationReport))
     graph.add((root, SH.conforms, Literal(not results)))
+    copied: set[Node] = set()  # shapes and paths are shared by many results: describe each once
     for result in results:
         node = BNode()
         graph.add((root, SH.result, node))
@@ -87,13 +88,13 @@ def report_graph(results: list[dict], shapes: Graph) -> Graph:
                 graph.add((node, predicate, term))
         if shape is not None:
             graph.add((node, SH.sourceShape, shape))
-            _copy_closure(shapes, graph, shape)
+            _copy_closure(shapes, graph, shape, copied)
         path = shapes.value(shape, SH.path) if shape is not None else None
         if path is None and _is_iri(result.get("resultPath")):  # a node shape's result, e.g. sh:closed
             path = _term(result["resultPath"])
         if path is not None:
             graph.add((node, SH.resultPath, path))
-            _copy_closure(shapes, graph, path)
+            _copy_closure(shapes, graph, path, copied)
         for message in _messages(result, shapes, shape):
             graph.add((node, SH.resultMessage, message))
     return graph
@@ -110,8 +111,13 @@ def _copy_data_blank_nodes(graph: Graph, data_nt: bytes) -> None:
 
 
 def _messages(result: dict, shapes: Graph, shape: Node | None) -> list[Literal]:
-    """The shape's own ``sh:message`` values (with their languages), else shacl-rust's default message."""
+    """The shape's own ``sh:message`` values (with their languages), else shacl-rust's default message.
+
+    Message templates such as ``{$this}`` or ``{?value}`` are not filled in (the project's shapes use none)."""
     own = list(shapes.objects(shape, SH.message)) if shape is not None else []
+    sparql = list(shapes.objects(shape, SH.sparql)) if shape is not None else []
+    if not own and len(sparql) == 1:  # a SPARQL constraint's messages are on the constraint node
+        own = list(shapes.objects(sparql[0], SH.message))
     if own:
         return [m for m in own if isinstance(m, Literal)]
     return [Literal(m) for m in result.get("messages", [])[:1]]
@@ -133,9 +139,10 @@ def _term(text: str | None) -> Node | None:
     return to_rdflib(next(iter(ox.parse(line, format=ox.RdfFormat.N_TRIPLES))).object)
 
 
-def _copy_closure(src: Graph, dst: Graph, node: Node) -> None:
-    """Copy a blank node's triples and those of the blank nodes under it (a shape, an RDF list path)."""
-    stack, seen = [node], set()
+def _copy_closure(src: Graph, dst: Graph, node: Node, seen: set[Node] | None = None) -> None:
+    """Copy a blank node's triples and those of the blank nodes under it (a shape, an RDF list path), skipping the
+    nodes in ``seen`` (updated)."""
+    stack, seen = [node], set() if seen is None else seen
     while stack:
         n = stack.pop()
         if not isinstance(n, BNode) or n in seen:
