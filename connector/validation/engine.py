@@ -34,6 +34,7 @@ from connector.validation.tuning import ValidationGraph, memo_shapes, tune_pysha
 from connector.validation.vocabularies import Vocabularies
 
 Engine = Literal["auto", "reference", "fast", "rust"]
+NT = "application/n-triples"
 PARTITION_MIN_TRIPLES = 30_000
 """Below this size one in-process call is as fast as partitions (worker start-up is ~0.5 s)."""
 
@@ -177,7 +178,10 @@ def _term(text: str) -> BNode | URIRef:
 
 def _ntriples(data: DataInput, media_type: str | None, vocabularies: Vocabularies | None) -> bytes:
     """The data (plus the vocabulary triples it references) as N-Triples; pyoxigraph parses non-graph input, so
-    ill-typed literals keep their lexical form."""
+    ill-typed literals keep their lexical form. N-Triples text goes through as is (the mapping jobs' batches): a
+    syntax error in it is then found when shacl-rust refuses it (:func:`rust_engine.run_rust`)."""
+    if isinstance(data, bytes | str) and vocabularies is None and (media_type or "").split(";")[0].strip() == NT:
+        return data.encode("utf-8") if isinstance(data, str) else data
     if isinstance(data, Graph):
         return _with_slice(data, vocabularies).serialize(format="nt", encoding="utf-8")
     triples = _as_triples(data, media_type)

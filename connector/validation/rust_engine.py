@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from connector.validation.data import to_graph, to_rdflib
+from connector.validation.data import parse_triples, to_graph, to_rdflib
 from connector.validation.errors import ShapesError, ValidationTimeout
 from connector.validation.report import SH, ValidationReport
 from connector.validation.results import read_results
@@ -47,6 +47,7 @@ def run_rust(data_nt: bytes, shapes: Graph, deadline: float | None = None) -> Va
             data_nt.decode("utf-8"), shapes_ntriples(shapes), data_format="nt", shapes_format="nt"
         )
     except (ValueError, RuntimeError) as exc:
+        parse_triples(data_nt, "application/n-triples")  # raises DataSyntaxError (with the line) if the data is bad
         raise ShapesError(f"the shapes cannot be applied: {exc}") from None
     _check(deadline)
     graph = report_graph(raw["results"], shapes)

@@ -124,3 +124,12 @@ def test_rust_engine_equals_reference_but_for_ill_formed_durations(records: Path
     # pyshacl drops the language tags of a SPARQL constraint's messages; the rust path keeps both languages
     assert all(set(r.message) == {"en", "fr"} for r in rust.results if r.constraint == "SPARQLConstraintComponent")
     assert len(rust.graph) and rust.counts["Violation"] > 10
+
+
+def test_rust_engine_reports_bad_n_triples_with_the_line() -> None:
+    from connector.validation import DataSyntaxError
+
+    bad = b"<urn:a> <urn:b> <urn:c> .\n<urn:a> <urn:b> oops .\n"
+    with pytest.raises(DataSyntaxError) as raised:
+        validate(bad, "alignment", media_type="application/n-triples", engine="rust")
+    assert raised.value.line == 2
