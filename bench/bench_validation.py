@@ -11,7 +11,8 @@ Figures (``bench/results/validation.json``):
   occupations): median and p95 over 30 runs. Target: <= 100 ms.
 
 The profile is ``gen-training`` when the shapes folder has it, else the plain ``elm-loq``; ``BENCH_SHAPES_DIR``
-points both runs at another shapes folder.
+points both runs at another shapes folder. ``BENCH_ENGINE`` (default ``auto``) picks the engine of "ours"; with another
+engine the figures go to ``bench/results/validation-<engine>.json``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from pathlib import Path
 import psutil
 import pyoxigraph as ox
 
-RESULTS = Path(__file__).parent / "results" / "validation.json"
+ENGINE = os.environ.get("BENCH_ENGINE", "auto")
+RESULTS = Path(__file__).parent / "results" / ("validation.json" if ENGINE == "auto" else f"validation-{ENGINE}.json")
 TRAININGS = int(os.environ.get("BENCH_TRAININGS", "20000"))
 BASELINE_TIMEOUT_S = float(os.environ.get("BENCH_BASELINE_TIMEOUT_S", "5400"))
 SHAPES_DIR = os.environ.get("BENCH_SHAPES_DIR", "")
@@ -56,7 +58,7 @@ from pathlib import Path
 from connector.validation import ProfileRegistry, validate
 registry = ProfileRegistry(Path(sys.argv[3]) if sys.argv[3] else None)
 started = time.perf_counter()
-report = validate(Path(sys.argv[1]), sys.argv[2], registry=registry)
+report = validate(Path(sys.argv[1]), sys.argv[2], registry=registry, engine=sys.argv[4])
 seconds = time.perf_counter() - started
 print(json.dumps({"seconds": seconds, "engine": report.engine, "keys": [list(r.key()) for r in report.results]}))
 """
@@ -132,11 +134,13 @@ def single_record(profile: str) -> dict:
     load_s = time.perf_counter() - started
     record = [t for t in dataset(1, seed=11) if t.subject not in vocab.triples]
     shapes = registry()
-    validate(record, profile, vocabularies=vocabularies, registry=shapes)  # first call parses and checks the shapes
+    validate(
+        record, profile, vocabularies=vocabularies, registry=shapes, engine=ENGINE
+    )  # first call parses and checks the shapes
     times = []
     for _ in range(30):
         t = time.perf_counter()
-        report = validate(record, profile, vocabularies=vocabularies, registry=shapes)
+        report = validate(record, profile, vocabularies=vocabularies, registry=shapes, engine=ENGINE)
         times.append((time.perf_counter() - t) * 1000)
     return {
         "vocabulary_triples": len(vocabularies),
@@ -159,7 +163,7 @@ def main() -> bool:
         data.write_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
         print(f"data: {len(triples):,} triples, {data.stat().st_size / 2**20:.0f} MiB N-Triples", flush=True)
         del triples
-        ours = run_measured(OURS, [str(data), profile, SHAPES_DIR], BASELINE_TIMEOUT_S)
+        ours = run_measured(OURS, [str(data), profile, SHAPES_DIR, ENGINE], BASELINE_TIMEOUT_S)
         print(
             f"ours:  {ours['wall_s']:.1f} s wall, {ours['cpu_s']:.1f} s CPU, {ours['peak_rss_mb']:.0f} MB peak "
             f"({ours['engine']})",
@@ -183,6 +187,7 @@ def main() -> bool:
         "profile": profile,
         "shapes_dir": SHAPES_DIR or "shapes/",
         "trainings": TRAININGS,
+        "engine": ENGINE,
         "generator": "bench.validation_data (bench-local, shaped like the mapping job's output)",
         "ours": {k: v for k, v in ours.items() if k != "keys"} | {"results": len(ours["keys"])},
         "plain_pyshacl": {k: v for k, v in plain.items() if k != "keys"} | {"results": len(plain.get("keys", []))},

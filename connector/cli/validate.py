@@ -33,7 +33,9 @@ def validate_command(
     ),
     provenance: Path | None = typer.Option(None, "--provenance", help="Provenance graph file, to show sources."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here (default: stdout)."),
-    engine: str = typer.Option("auto", "--engine", help="auto (= fast) or reference (one plain pyshacl call)."),
+    engine: str = typer.Option(
+        "auto", "--engine", help="auto (= fast), reference (one plain pyshacl call) or rust (shacl-rust)."
+    ),
     workers: int | None = typer.Option(None, "--workers", help="Worker processes for large data (default: CPUs)."),
     list_only: bool = typer.Option(False, "--list-profiles", help="List the profiles and exit."),
 ) -> None:
@@ -52,8 +54,8 @@ def validate_command(
         raise fail("give either --profile NAME or --shapes FILE...", EXIT_USAGE)
     if fmt not in MEDIA_TYPES:
         raise fail(f"unknown --format {fmt!r}; use one of {', '.join(MEDIA_TYPES)}", EXIT_USAGE)
-    if engine not in ("auto", "fast", "reference"):
-        raise fail(f"unknown --engine {engine!r}; use auto, fast or reference", EXIT_USAGE)
+    if engine not in ("auto", "fast", "reference", "rust"):
+        raise fail(f"unknown --engine {engine!r}; use auto, fast, reference or rust", EXIT_USAGE)
     missing = [str(f) for f in [*files, *(shapes or []), *(vocab or [])] if not f.is_file()]
     if missing:
         raise fail(f"no such file: {', '.join(missing)}", EXIT_USAGE)

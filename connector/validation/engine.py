@@ -3,6 +3,8 @@
 Two engine paths give the same results:
 
 * ``reference``: one plain ``pyshacl.validate`` call over the whole data graph (the W3C-conformance reference);
+* ``rust``: the SHACL engine of ``shacl-rust`` (:mod:`rust_engine`), read into the same report model; it is
+  checked against ``reference`` on the W3C suite and the project's profiles (the mapping jobs' publish gate uses it);
 * ``fast`` (the default): pyshacl with behaviour-preserving speed-ups (:mod:`tuning`) and, for data above
   ``PARTITION_MIN_TRIPLES`` whose shapes only read forward from their focus nodes (:mod:`scope`), record partitions
   validated in worker processes (:mod:`parallel`). The report's ``engine`` says which path ran and why.
@@ -32,7 +34,8 @@ from connector.validation.scope import partition_safety
 from connector.validation.tuning import ValidationGraph, memo_shapes, tune_pyshacl
 from connector.validation.vocabularies import Vocabularies
 
-Engine = Literal["auto", "reference", "fast"]
+Engine = Literal["auto", "reference", "fast", "rust"]
+NT = "application/n-triples"
 PARTITION_MIN_TRIPLES = 30_000
 """Below this size one in-process call is as fast as partitions (worker start-up is ~0.5 s)."""
 
@@ -92,6 +95,10 @@ def validate(
     if engine == "reference":
         data_graph = _with_slice(to_graph(data, media_type), vocabularies)
         report = run_pyshacl(data_graph, shapes_graph, deadline)
+    elif engine == "rust":
+        from connector.validation.rust_engine import run_rust
+
+        report = run_rust(_ntriples(data, media_type, vocabularies), shapes_graph, deadline)
     else:
         tune_pyshacl()
         triples = None if isinstance(data, Graph) else _as_triples(data, media_type)
@@ -172,6 +179,20 @@ def attach_sources(report: ValidationReport, provenance: Graph, data: Graph, bas
 
 def _term(text: str) -> BNode | URIRef:
     return BNode(text[2:]) if text.startswith("_:") else URIRef(text)
+
+
+def _ntriples(data: DataInput, media_type: str | None, vocabularies: Vocabularies | None) -> bytes:
+    """The data (plus the vocabulary triples it references) as N-Triples; pyoxigraph parses non-graph input, so
+    ill-typed literals keep their lexical form. N-Triples text goes through as is (the mapping jobs' batches): a
+    syntax error in it is then found when shacl-rust refuses it (:func:`rust_engine.run_rust`)."""
+    if isinstance(data, bytes | str) and vocabularies is None and (media_type or "").split(";")[0].strip() == NT:
+        return data.encode("utf-8") if isinstance(data, str) else data
+    if isinstance(data, Graph):
+        return _with_slice(data, vocabularies).serialize(format="nt", encoding="utf-8")
+    triples = _as_triples(data, media_type)
+    if vocabularies is not None:
+        triples = triples + vocabularies.slice_for(_referenced(triples))
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
 
 
 def _as_triples(data: DataInput, media_type: str | None) -> list[ox.Triple]:

@@ -36,6 +36,16 @@ def test_violations_exit_1_with_the_report() -> None:
     assert {r["focus_node"].rsplit("/", 1)[-1] for r in summary["results"]} == {"Z1805", "M1855", "38745"}
 
 
+def test_rust_engine_gives_the_same_report() -> None:
+    args = [str(DATA / "alignment-defects.ttl"), "--profile", "alignment", "--format", "json"]
+    rust, reference = run(*args, "--engine", "rust"), run(*args, "--engine", "reference")
+    assert rust.exit_code == reference.exit_code == 1
+    ours, theirs = json.loads(rust.stdout), json.loads(reference.stdout)
+    assert ours["engine"] == "shacl-rust" and ours["counts"] == theirs["counts"]
+    assert ours["results"] == theirs["results"]  # same focus nodes, paths, values and bilingual messages
+    assert run(*args, "--engine", "java").exit_code == 2
+
+
 @pytest.mark.parametrize("fmt", ["turtle", "html", "text"])
 def test_report_formats(fmt: str) -> None:
     result = run(str(DATA / "alignment-defects.ttl"), "-p", "alignment", "-f", fmt, "--lang", "fr")

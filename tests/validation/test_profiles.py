@@ -118,17 +118,33 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_known_defects_are_found_and_only_them(name: str) -> None:
+RUST_QUALIFIED_LITERALS = pytest.mark.xfail(
+    strict=True,
+    reason="shacl-rust counts no literal value as conforming to a sh:qualifiedValueShape (e.g. "
+    '[ sh:languageIn ("fr") ] on "x"@fr), so the French-prefLabel rule reports every concept',
+)
+
+
+def _engines(name: str) -> list:
+    rust_marks = [RUST_QUALIFIED_LITERALS] if name in ("rome", "esco") else []
+    return [
+        pytest.param(name, "auto", id=f"{name}-auto"),
+        pytest.param(name, "rust", id=f"{name}-rust", marks=rust_marks),
+    ]
+
+
+@pytest.mark.parametrize(("name", "engine"), [p for name in sorted(EXPECTED) for p in _engines(name)])
+def test_known_defects_are_found_and_only_them(name: str, engine: str) -> None:
     file = DATA / ("partner-elm-defects.ttl" if name == "elm-loq" else f"{name}-defects.ttl")
-    report = validate(file, name)
+    report = validate(file, name, engine=engine)  # type: ignore[arg-type]
     assert not report.conforms
     assert _found(report) == EXPECTED[name]
     assert all(r.message.get("en") and r.message.get("fr") for r in report.results)
 
 
-def test_partner_elm_data_conforms_to_the_plain_elm_profile() -> None:
-    report = validate(DATA / "partner-elm-ok.ttl", "elm-loq")
+@pytest.mark.parametrize("engine", ["auto", "rust"])
+def test_partner_elm_data_conforms_to_the_plain_elm_profile(engine: str) -> None:
+    report = validate(DATA / "partner-elm-ok.ttl", "elm-loq", engine=engine)  # type: ignore[arg-type]
     assert report.conforms and report.results == []
 
 
