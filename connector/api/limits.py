@@ -152,18 +152,16 @@ class QuerySlots:
             async with asyncio.timeout(self.wait_s):
                 await self._semaphore.acquire()
         except TimeoutError:
-            metrics.SPARQL_REJECTED.labels(reason="busy").inc()
+            metrics.SPARQL_REJECTED.labels(reason="slots").inc()
             raise Problem(
                 503,
                 "Too many queries",
                 f"{self.limit} queries are running; try again shortly",
                 headers={"Retry-After": "2"},
             ) from None
-        metrics.SPARQL_QUERIES_RUNNING.inc()
         try:
             yield
         finally:
-            metrics.SPARQL_QUERIES_RUNNING.dec()
             self._semaphore.release()
 
 

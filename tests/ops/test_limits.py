@@ -123,3 +123,41 @@ def test_query_slot_dependency_in_a_route(tmp_path: Path) -> None:
         for t in threads:
             t.join()
         assert sorted(codes) == [200, 503, 503]
+
+
+def test_sparql_endpoint_holds_a_query_slot_while_evaluating(tmp_path: Path) -> None:
+    """With one slot, a second query arriving while a long one is evaluated waits, then gets 503 + Retry-After."""
+    import threading
+    import time
+
+    import pyoxigraph as ox
+
+    settings = load_settings(
+        home=tmp_path / "var",
+        max_concurrent_queries=1,
+        query_queue_timeout_s=0.2,
+        query_timeout_s=3,
+        rate_limit_anonymous_per_minute=0,
+    )
+    ctx = Context(settings)
+    p = ox.NamedNode("https://example.org/p")
+    rows = (ox.Triple(ox.NamedNode(f"https://example.org/s{i}"), p, ox.Literal(str(i))) for i in range(300))
+    ctx.store.replace_graph(ctx.datasets.get("rome").graph, rows)
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    with TestClient(create_app(ctx)) as client:
+        assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # workers warm
+        long: dict[str, int] = {}
+        thread = threading.Thread(
+            target=lambda: long.update(status=client.get("/sparql", params={"query": runaway}).status_code)
+        )
+        thread.start()
+        try:
+            time.sleep(0.5)
+            refused = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
+        finally:
+            thread.join()
+        assert refused.status_code == 503 and refused.json()["title"] == "Too many queries"
+        assert "Retry-After" in refused.headers
+        assert long["status"] == 503  # the long one ran into its own time limit
+        assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200  # slot released
+    ctx.close()

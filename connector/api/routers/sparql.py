@@ -109,7 +109,8 @@ async def sparql_query(
         )
         if parsed is None:
             return await _service_description(request, service, principal)
-        answer = await service.query(principal, parsed, request.headers.get("accept"))
+        async with request.app.state.query_slots.slot():  # the per-process cap on queries evaluated at once
+            answer = await service.query(principal, parsed, request.headers.get("accept"))
     headers = {"Vary": "Accept, Authorization", "X-SPARQL-Row-Cap": str(service.settings.sparql_row_cap)}
     if answer.head.complete:
         headers["X-SPARQL-Truncated"] = "true" if answer.head.truncated else "false"
