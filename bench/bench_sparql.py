@@ -150,6 +150,8 @@ def connector_server(data: Path, work: Path):  # type: ignore[no-untyped-def]
         "CONNECTOR_PORT": str(port),
         "CONNECTOR_QUERY_TIMEOUT_S": "30",
         "CONNECTOR_LOG_LEVEL": "WARNING",
+        # one load generator on one IP: per-client rate limits would measure the limiter, not the query path
+        "CONNECTOR_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "0",
     }
     base = f"http://127.0.0.1:{port}"
     with _process([sys.executable, "-m", "connector", "serve"], f"{base}/health/live", env):
