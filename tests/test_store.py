@@ -135,3 +135,23 @@ def test_first_load_killed_midway_is_undone_at_next_open(tmp_path: Path) -> None
     assert reopened.generation > generation  # snapshot readers are told only once the load is complete
     assert not marker.exists()
     reopened.close()
+
+
+def test_remote_drops_only_staging_graphs_old_enough_to_be_abandoned(oxigraph) -> None:  # noqa: ANN001
+    """A killed process leaves its staging graph on the server; another replica may be loading one right now."""
+    import time
+
+    from connector.store import STAGING_PREFIX
+    from connector.store.remote import STALE_STAGING_AGE_S, RemoteStore
+
+    store = RemoteStore(oxigraph.query_url, oxigraph.update_url, oxigraph.graph_url)
+    store.update("DROP ALL")
+    abandoned = f"{STAGING_PREFIX}{int(time.time() - STALE_STAGING_AGE_S - 60)}-dead"
+    in_progress = f"{STAGING_PREFIX}{int(time.time() - 60)}-loading"
+    for graph in (abandoned, in_progress):
+        store.add_to_graph(graph, triples(2))
+    store.replace_graph(G1, triples(3))  # every replacement first sweeps abandoned staging graphs
+    left = {r["g"] for r in store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")}
+    assert left == {G1, in_progress}
+    assert store.graphs() == [G1]
+    store.close()

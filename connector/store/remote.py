@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -33,6 +34,8 @@ from connector.store.base import (
 from connector.store.formats import media_type_for_path, query_form, rdf_format
 
 _CHUNK = 64 * 1024
+STALE_STAGING_AGE_S = 24 * 3600
+"""A staging graph older than this was left by a killed process: no load runs that long."""
 _RDF_ACCEPT = ("text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json")
 
 
@@ -91,7 +94,9 @@ class RemoteStore(GraphStore):
         return int(self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")[0]["n"])
 
     def replace_graph(self, graph: str | None, source: RdfSource, media_type: str | None = None) -> int:
-        staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
+        self.drop_stale_staging()
+        # The creation time in the IRI lets any replica sharing the server recognise abandoned staging graphs.
+        staging = f"{STAGING_PREFIX}{int(time.time())}-{uuid.uuid4()}"
         target = f"GRAPH <{graph}>" if graph else "DEFAULT"
         try:
             self._send(staging, source, media_type, method="PUT")
@@ -100,6 +105,15 @@ class RemoteStore(GraphStore):
         finally:
             self.update(f"DROP SILENT GRAPH <{staging}>")
         return self.count(graph) if graph else self.count_default()
+
+    def drop_stale_staging(self, max_age_s: float = STALE_STAGING_AGE_S) -> list[str]:
+        """Drop staging graphs left by processes killed mid-load; unlike the embedded store, a shared server may
+        hold another replica's load in progress, so only graphs older than ``max_age_s`` go."""
+        rows = self.select(f'SELECT ?g WHERE {{ GRAPH ?g {{ }} FILTER(STRSTARTS(STR(?g), "{STAGING_PREFIX}")) }}')
+        stale = [r["g"] for r in rows if _staging_age(r["g"]) > max_age_s]
+        if stale:
+            self.update(" ; ".join(f"DROP SILENT GRAPH <{g}>" for g in stale))
+        return stale
 
     def add_to_graph(self, graph: str | None, source: RdfSource, media_type: str | None = None) -> int:
         self._send(graph, source, media_type, method="POST")
@@ -252,3 +266,9 @@ def _ntriples_chunks(triples: Iterable[ox.Triple]) -> Iterator[bytes]:
             batch.clear()
     if batch:
         yield "".join(batch).encode()
+
+
+def _staging_age(iri: str) -> float:
+    """Seconds since a staging graph was created; IRIs without a readable time count as infinitely old."""
+    stamp = iri[len(STAGING_PREFIX) :].split("-", 1)[0]
+    return time.time() - int(stamp) if stamp.isdigit() else float("inf")
