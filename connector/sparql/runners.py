@@ -234,7 +234,7 @@ class ProcessPoolRunner(Runner):
             raise ValueError("worker processes need an on-disk store")
         self._store, self._size = store, size
         self._root = store.path.parent / f"{store.path.name}.snapshots"
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._idle: asyncio.LifoQueue[_Worker] = asyncio.LifoQueue()
         self._all: set[_Worker] = set()
         self._snapshot: tuple[int, Path] | None = None
         self._in_use: dict[Path, int] = {}
@@ -252,7 +252,7 @@ class ProcessPoolRunner(Runner):
                 worker.kill()
             self._all.clear()
         self._loop = loop
-        self._idle = asyncio.Queue()
+        self._idle = asyncio.LifoQueue()
         self._lock = asyncio.Lock()
         async with self._lock:
             shutil.rmtree(self._root, ignore_errors=True)

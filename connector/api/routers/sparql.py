@@ -39,7 +39,7 @@ router = APIRouter(tags=["sparql"])
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 
-def get_sparql(request: Request, ctx: Context = Depends(get_context)) -> SparqlService:
+async def get_sparql(request: Request, ctx: Context = Depends(get_context)) -> SparqlService:
     """The app's one SPARQL service (its worker processes live as long as the app)."""
     service = getattr(request.app.state, "sparql", None)
     if service is None:
