@@ -18,10 +18,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from connector.api.deps import current_principal, get_context, require_role
+from connector.api.deps import current_principal, require_role
 from connector.api.problems import Problem
 from connector.auth import Principal
-from connector.context import Context
 from connector.datasets.void import void_description_query
 from connector.namespaces import DCT, SD, VOID
 from connector.sparql.description import service_description
@@ -39,11 +38,11 @@ router = APIRouter(tags=["sparql"])
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 
-async def get_sparql(request: Request, ctx: Context = Depends(get_context)) -> SparqlService:
+async def get_sparql(request: Request) -> SparqlService:
     """The app's one SPARQL service (its worker processes live as long as the app)."""
     service = getattr(request.app.state, "sparql", None)
     if service is None:
-        service = request.app.state.sparql = SparqlService(ctx)
+        service = request.app.state.sparql = SparqlService(request.app.state.ctx)
     return service
 
 
@@ -102,7 +101,7 @@ async def sparql_query(
     with _problems():
         parsed = parse_query_request(
             request.method,
-            request.url.query,
+            request.scope["query_string"],  # the raw bytes: invalid UTF-8 becomes a 400 there (and no URL object)
             request.headers.get("content-type"),
             body,
             max_bytes=service.settings.max_query_bytes,
