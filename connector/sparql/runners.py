@@ -45,19 +45,33 @@ from connector.store.embedded import EmbeddedStore
 log = logging.getLogger("connector.sparql")
 
 
+def _nothing() -> None:
+    pass
+
+
 @dataclass
 class Answer:
-    """A running answer: its head, its body chunks, and ``release`` to call once done with it (always)."""
+    """A query's answer: its head, then either its whole ``content`` (a complete answer: at most the look-ahead,
+    taken at once so that its worker is free again) or its ``body`` chunks with ``release`` to call once done with
+    them (always)."""
 
     head: AnswerHead
-    body: AsyncIterator[bytes]
-    release: Callable[[], None]
+    body: AsyncIterator[bytes] | None = None
+    release: Callable[[], None] = _nothing
+    content: bytes | None = None
+
+
+async def _answer(head: AnswerHead, chunks: AsyncIterator[bytes], release: Callable[[], None]) -> Answer:
+    if head.complete:
+        return Answer(head, content=b"".join([chunk async for chunk in chunks]))
+    return Answer(head, chunks, release)
 
 
 class Runner(ABC):
     @abstractmethod
     async def run(self, plan: QueryPlan, timeout_s: float) -> Answer:
-        """Start ``plan``; return once the answer's head is known. The body must be consumed or closed."""
+        """Start ``plan``; return the whole answer when it is complete, else once its head is known (the body must
+        then be consumed or released)."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Stop background resources."""
@@ -155,7 +169,7 @@ class ThreadRunner(Runner):
             cancelled.set()
             _drain(queue)
 
-        return Answer(value, body(), release)  # type: ignore[arg-type]
+        return await _answer(value, body(), release)  # type: ignore[arg-type]
 
 
 def _drain(queue: asyncio.Queue) -> None:
@@ -461,7 +475,7 @@ class ProcessPoolRunner(Runner):
             finally:
                 done(False)  # the client went away or the stream was cut: the worker may still be busy
 
-        return Answer(head, body(), lambda: done(False))
+        return await _answer(head, body(), lambda: done(False))
 
     async def close(self) -> None:
         self._closed = True

@@ -75,6 +75,7 @@ class AnswerResponse(StreamingResponse):
     """Streams an :class:`Answer` and always releases its worker, even when the client leaves early."""
 
     def __init__(self, answer: Answer, headers: dict[str, str]) -> None:
+        assert answer.body is not None
         super().__init__(answer.body, media_type=_with_charset(answer.head.media_type), headers=headers)
         self.answer = answer
 
@@ -116,12 +117,8 @@ async def sparql_query(request: Request) -> Response:
     if request.method == "HEAD":
         answer.release()
         return Response(media_type=_with_charset(answer.head.media_type), headers=headers)
-    if answer.head.complete:  # at most ~1 MiB, already produced: a plain response is cheaper than a stream
-        try:
-            content = b"".join([chunk async for chunk in answer.body])
-        finally:
-            answer.release()
-        return Response(content, media_type=_with_charset(answer.head.media_type), headers=headers)
+    if answer.content is not None:  # complete (at most ~1 MiB): a plain response is cheaper than a stream
+        return Response(answer.content, media_type=_with_charset(answer.head.media_type), headers=headers)
     return AnswerResponse(answer, headers)
 
 
