@@ -453,6 +453,9 @@ class ProcessPoolRunner(Runner):
         try:
             worker.ask(snapshot, plan)
             kind, payload = await next_frame()
+        except BaseException:
+            done(False)
+            raise
         finally:
             demote.cancel()
         if kind == b"X":
