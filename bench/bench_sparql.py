@@ -6,6 +6,8 @@ a runaway cross join runs while one client measures small queries again.
 
 Targets (issue 6): connector p50 within 1.5x of Oxigraph server; >= 10x faster than rdflib-endpoint on the
 filtered and join queries; p50 of small queries during a runaway query within 2x of normal.
+Also recorded: the load average at start and end, and the single-client p50 of requests that do almost no query
+work (``/health/live``, ``ASK {}`` on both servers), i.e. what each server adds per request.
 rdflib-endpoint is measured with one client only: it evaluates one query at a time for seconds, so 8 or 32
 clients only measure its queue. Run: ``.venv/bin/python -m bench sparql`` (needs the ``bench`` extra).
 """
@@ -273,12 +275,31 @@ async def _runaway_effect(url: str) -> dict:
     }
 
 
+async def _fixed_costs(ours: str, ox: str, rounds: int = 300) -> dict:
+    """Single-client p50 (ms) of requests that do (almost) no query work: what each server adds per request."""
+    probes = {
+        "connector /health/live": (ours.rsplit("/", 1)[0] + "/health/live", None),
+        "connector ASK {}": (ours, {"query": "ASK {}"}),
+        "oxigraph ASK {}": (ox, {"query": "ASK {}"}),
+    }
+    latencies: dict[str, list[float]] = {name: [] for name in probes}
+    async with httpx.AsyncClient(timeout=30) as http:
+        for _ in range(rounds):  # interleaved, so that load from other processes affects all alike
+            for name, (url, params) in probes.items():
+                started = time.perf_counter()
+                (await http.get(url, params=params, headers=ACCEPT)).raise_for_status()
+                latencies[name].append((time.perf_counter() - started) * 1000)
+    return {name: round(statistics.median(values[20:]), 3) for name, values in latencies.items()}
+
+
 def main() -> bool:
     work = Path(tempfile.mkdtemp(prefix="bench-sparql-"))
     try:
         data = work / "data.nt"
         triples = generate(data)
         print(f"data: {triples:,} triples; servers measured in interleaved blocks (the machine may be shared)")
+        load_at_start = os.getloadavg()
+        print(f"load average at start: {' '.join(f'{x:.2f}' for x in load_at_start)}", flush=True)
         results: dict = {"triples": triples, "queries": QUERIES, "servers": {}}
         with connector_server(data, work) as ours, oxigraph_server(data, work) as ox, rdflib_server(data, work) as rd:
             urls = {"connector": ours, "oxigraph": ox, "rdflib": rd}
@@ -306,6 +327,9 @@ def main() -> bool:
                     )
             for name in urls:
                 results["servers"][name] = {"runs": runs[name]}
+            fixed = asyncio.run(_fixed_costs(ours, ox))
+            results["fixed_costs_p50_ms"] = fixed
+            print("fixed costs, 1 client, p50: " + ", ".join(f"{k} {v:.2f} ms" for k, v in fixed.items()), flush=True)
             effect = asyncio.run(_runaway_effect(ours))
             results["servers"]["connector"]["runaway"] = effect
             print(
@@ -313,6 +337,8 @@ def main() -> bool:
                 f"{effect['during_p50_ms']:.2f} ms (runaway answered {effect['runaway_status']})",
                 flush=True,
             )
+        results["load_average"] = {"at_start": load_at_start, "at_end": os.getloadavg()}
+        print(f"load average at end: {' '.join(f'{x:.2f}' for x in results['load_average']['at_end'])}")
         results["targets"] = _targets(results)
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=2))

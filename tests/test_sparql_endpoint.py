@@ -15,6 +15,8 @@ from connector.api.app import create_app
 from connector.auth import InvalidCredentials, Principal, hash_key
 from connector.config import load_settings
 from connector.context import Context
+from connector.sparql.errors import SparqlError
+from connector.sparql.protocol import parse_query_request
 from connector.store.remote import RemoteStore
 
 OPERATOR = "gsk_test-operator"
@@ -261,6 +263,15 @@ def test_bad_queries_are_4xx_problems(
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["title"] == title
+
+
+def test_query_string_is_read_as_sent() -> None:
+    """The endpoint hands the request line's raw query string to the parser: bytes that are not UTF-8 are a 400."""
+    parsed = parse_query_request("GET", b"query=ASK%20%7B%7D&default-graph-uri=urn%3Ag", None, b"", max_bytes=100)
+    assert parsed is not None and parsed.query == "ASK {}" and parsed.default_graphs == ["urn:g"]
+    with pytest.raises(SparqlError) as raised:
+        parse_query_request("GET", b"query=ASK%20%7B%7D&x=\xff", None, b"", max_bytes=100)
+    assert raised.value.status == 400 and "not valid UTF-8" in raised.value.detail
 
 
 def test_bad_posts_are_4xx_problems(world: tuple[TestClient, Context]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi import Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from connector.api.problems import Problem
@@ -19,7 +20,8 @@ BEARER = HTTPBearer(
 """Declares the credential in the OpenAPI description (and the docs page's Authorize button); checking is ours."""
 
 
-def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Context:
+    """Async on purpose, like every cheap dependency: FastAPI runs a plain ``def`` dependency in a thread."""
     return request.app.state.ctx
 
 
@@ -30,7 +32,15 @@ def _credential(request: Request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
+    """The caller, as a dependency: anonymous callers are answered on the event loop; credentials are resolved in
+    a thread (resolvers may read a key file, a state database or an identity provider's keys)."""
+    if _credential(request) is None:
+        return ANONYMOUS
+    return await run_in_threadpool(resolve_principal, request)
+
+
+def resolve_principal(request: Request) -> Principal:
     """The caller: anonymous without credentials; 401 for a credential no resolver accepts."""
     token = _credential(request)
     if token is None:
@@ -56,7 +66,7 @@ def require_role(*roles: str) -> Callable[[Request], Principal]:
     wanted = " or ".join(roles)
 
     def dependency(request: Request, _: HTTPAuthorizationCredentials | None = Security(BEARER)) -> Principal:
-        principal = current_principal(request)
+        principal = resolve_principal(request)
         if principal.anonymous:
             raise Problem(401, "Unauthorized", f"the {wanted} role is required", headers={"WWW-Authenticate": "Bearer"})
         if not any(principal.has_role(r) for r in roles):

@@ -149,7 +149,10 @@ class QuerySlots:
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         try:
-            async with asyncio.timeout(self.wait_s):
+            if self._semaphore.locked():  # a free slot is taken at once, without arming a timer
+                async with asyncio.timeout(self.wait_s):
+                    await self._semaphore.acquire()
+            else:
                 await self._semaphore.acquire()
         except TimeoutError:
             metrics.SPARQL_REJECTED.labels(reason="slots").inc()

@@ -39,6 +39,9 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self._templates: list[tuple[re.Pattern[str], frozenset[str] | None, str]] | None = None
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        """(method, route template, status) -> its request counter and latency histogram: ``labels()`` costs more
+        than counting, and the keys are bounded (parsed methods, route templates, statuses)."""
 
     def _template(self, scope: Scope) -> str:
         matched = scope.get("route")
@@ -50,6 +53,16 @@ class MetricsMiddleware:
             if (methods is None or scope["method"] in methods) and regex.match(scope["path"]):
                 return template
         return getattr(matched, "path", None) or "<unmatched>"
+
+    def _series_of(self, method: str, route: str, status: int) -> tuple[Any, Any]:
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (
+                metrics.HTTP_REQUESTS.labels(method=method, route=route, status=str(status)),
+                metrics.HTTP_SECONDS.labels(method=method, route=route),
+            )
+        return series
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,9 +82,8 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_recording)
         finally:
             metrics.HTTP_IN_PROGRESS.dec()
-            route = self._template(scope)
-            method = scope["method"]
-            metrics.HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
-            metrics.HTTP_SECONDS.labels(method=method, route=route).observe(time.perf_counter() - started)
+            counter, histogram = self._series_of(scope["method"], self._template(scope), status)
+            counter.inc()
+            histogram.observe(time.perf_counter() - started)
             if status in (401, 403):
                 metrics.AUTH_FAILURES.labels(status=str(status)).inc()

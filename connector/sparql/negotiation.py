@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from connector.store.base import QueryKind
 
 RESULTS_TYPES = (
@@ -85,8 +87,11 @@ def choose(accept: str | None, kind: QueryKind) -> str | None:
     return best(accept, offered(kind))
 
 
+@lru_cache(maxsize=256)
 def best(accept: str | None, offers: tuple[str, ...]) -> str | None:
-    """The offer the Accept header prefers (aliases answered with their canonical type), or None."""
+    """The offer the Accept header prefers (aliases answered with their canonical type), or None.
+
+    Cached: clients send few distinct Accept headers, and every query is negotiated."""
     ranges = parse_accept(accept)
     scored = []
     for preference, media in enumerate(offers):

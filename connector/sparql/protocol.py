@@ -102,9 +102,11 @@ def _check_size(text: str, max_bytes: int, what: str) -> str:
 
 
 def parse_query_request(
-    method: str, url_query: str, content_type: str | None, body: bytes, *, max_bytes: int
+    method: str, url_query: str | bytes, content_type: str | None, body: bytes, *, max_bytes: int
 ) -> QueryRequest | None:
-    """The query of a protocol request, or None for a GET without parameters (the service description)."""
+    """The query of a protocol request, or None for a GET without parameters (the service description).
+
+    ``url_query`` is the URL's query string, percent-encoded, as text or as the raw bytes of the request line."""
     url_params = _params(url_query, "URL query string")
     if method in ("GET", "HEAD"):
         if not url_params:

@@ -103,9 +103,10 @@ def _json_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> st
     if isinstance(term, ox.NamedNode):
         return f'{{"type":"uri","value":{_encode(term.value)}}}'
     if isinstance(term, ox.Literal):
+        language = term.language
+        if language:
+            return f'{{"type":"literal","value":{_encode(term.value)},"xml:lang":{_encode(language)}}}'
         datatype = term.datatype.value
-        if term.language:
-            return f'{{"type":"literal","value":{_encode(term.value)},"xml:lang":{_encode(term.language)}}}'
         if datatype == _XSD_STRING:
             return f'{{"type":"literal","value":{_encode(term.value)}}}'
         return f'{{"type":"literal","value":{_encode(term.value)},"datatype":{_encode(datatype)}}}'
@@ -118,19 +119,14 @@ def _json_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> st
 
 
 def _write_json(solutions: ox.QuerySolutions, cap: int, write: Write) -> tuple[int, bool]:
-    names = [v.value for v in solutions.variables]
-    keys = [_encode(n) for n in names]
+    keys = [_encode(v.value) for v in solutions.variables]
     out = _Chunker(write)
     out(f'{{"head":{{"vars":[{",".join(keys)}]}},"results":{{"bindings":[')
     rows = _Capped(iter(solutions), cap)
     separator = ""
-    for row in rows:
-        cells = []
-        for name, key in zip(names, keys, strict=True):
-            term = row[name]
-            if term is not None:
-                cells.append(f"{key}:{_json_term(term)}")
-        out(f"{separator}{{{','.join(cells)}}}")
+    for row in rows:  # a row iterates its values in variable order (None when unbound): cheaper than row[name]
+        cells = ",".join([f"{key}:{_json_term(term)}" for key, term in zip(keys, row, strict=True) if term is not None])
+        out(f"{separator}{{{cells}}}")
         separator = ","
     out("]}" + (',"truncated":true}' if rows.truncated else "}"))
     out.flush()
@@ -156,14 +152,18 @@ def _xml_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str
 
 
 def _write_xml(solutions: ox.QuerySolutions, cap: int, write: Write) -> tuple[int, bool]:
-    names = [v.value for v in solutions.variables]
+    names = [quoteattr(v.value) for v in solutions.variables]
     out = _Chunker(write)
-    head = "".join(f"<variable name={quoteattr(n)}/>" for n in names)
+    head = "".join(f"<variable name={n}/>" for n in names)
     out(f'<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>{head}</head><results>')
     rows = _Capped(iter(solutions), cap)
     for row in rows:
         cells = "".join(
-            f"<binding name={quoteattr(n)}>{_xml_term(row[n])}</binding>" for n in names if row[n] is not None
+            [
+                f"<binding name={name}>{_xml_term(term)}</binding>"
+                for name, term in zip(names, row, strict=True)
+                if term is not None
+            ]
         )
         out(f"<result>{cells}</result>")
     out("</results></sparql>\n" + ("<!-- truncated: row cap reached -->\n" if rows.truncated else ""))
@@ -190,7 +190,7 @@ def _write_csv(solutions: ox.QuerySolutions, cap: int, write: Write) -> tuple[in
     out = _Chunker(write)
     rows = _Capped(iter(solutions), cap)
     for row in rows:
-        writer.writerow([_csv_value(row[n]) for n in names])
+        writer.writerow([_csv_value(term) for term in row])
         if buffer.tell() >= _CHUNK:
             out(buffer.getvalue())
             buffer.seek(0)
@@ -211,7 +211,7 @@ def _write_tsv(solutions: ox.QuerySolutions, cap: int, write: Write) -> tuple[in
     out("\t".join(f"?{n}" for n in names) + "\n")
     rows = _Capped(iter(solutions), cap)
     for row in rows:
-        out("\t".join(_tsv_value(row[n]) for n in names) + "\n")
+        out("\t".join([_tsv_value(term) for term in row]) + "\n")
     out.flush()
     return rows.count, rows.truncated
 

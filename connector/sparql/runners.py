@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,19 +45,33 @@ from connector.store.embedded import EmbeddedStore
 log = logging.getLogger("connector.sparql")
 
 
+def _nothing() -> None:
+    pass
+
+
 @dataclass
 class Answer:
-    """A running answer: its head, its body chunks, and ``release`` to call once done with it (always)."""
+    """A query's answer: its head, then either its whole ``content`` (a complete answer: at most the look-ahead,
+    taken at once so that its worker is free again) or its ``body`` chunks with ``release`` to call once done with
+    them (always)."""
 
     head: AnswerHead
-    body: AsyncIterator[bytes]
-    release: Callable[[], None]
+    body: AsyncIterator[bytes] | None = None
+    release: Callable[[], None] = _nothing
+    content: bytes | None = None
+
+
+async def _answer(head: AnswerHead, chunks: AsyncIterator[bytes], release: Callable[[], None]) -> Answer:
+    if head.complete:
+        return Answer(head, content=b"".join([chunk async for chunk in chunks]))
+    return Answer(head, chunks, release)
 
 
 class Runner(ABC):
     @abstractmethod
     async def run(self, plan: QueryPlan, timeout_s: float) -> Answer:
-        """Start ``plan``; return once the answer's head is known. The body must be consumed or closed."""
+        """Start ``plan``; return the whole answer when it is complete, else once its head is known (the body must
+        then be consumed or released)."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Stop background resources."""
@@ -154,7 +169,7 @@ class ThreadRunner(Runner):
             cancelled.set()
             _drain(queue)
 
-        return Answer(value, body(), release)  # type: ignore[arg-type]
+        return await _answer(value, body(), release)  # type: ignore[arg-type]
 
 
 def _drain(queue: asyncio.Queue) -> None:
@@ -197,11 +212,81 @@ class _Zygote:
             self._proc.kill()
 
 
+READ_PAUSE_BYTES = 1 << 22
+"""Frames queued from one worker above which its socket is no longer read (the worker then blocks in ``send``):
+a client reading slowly slows its query's worker down instead of filling the server's memory."""
+
+
+class _Channel(asyncio.Protocol):
+    """The endpoint's end of one worker's socket: frames are parsed as they arrive and queued for the query being
+    answered, so a small answer (head, data and end in one ``send``) is taken in one wake-up."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.ended = False
+        """The query's last frame (``E`` or ``X``) was received: the worker is waiting for the next query."""
+        self._buffer = bytearray()
+        self._frames: deque[tuple[bytes, bytes]] = deque()
+        self._queued = 0
+        self._paused = False
+        self._waiter: asyncio.Future[None] | None = None
+        self._error: BaseException | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        offset = 0
+        while len(buffer) - offset >= HEADER.size:
+            kind, size = HEADER.unpack_from(buffer, offset)
+            end = offset + HEADER.size + size
+            if len(buffer) < end:
+                break
+            self._frames.append((kind, bytes(buffer[offset + HEADER.size : end])))
+            self._queued += size
+            self.ended = kind in (b"E", b"X")
+            offset = end
+        del buffer[:offset]
+        if self._queued > READ_PAUSE_BYTES and not self._paused and self.transport is not None:
+            self._paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.fail(StoreError("the query worker stopped unexpectedly"))
+
+    def fail(self, error: BaseException) -> None:
+        """Make the next :meth:`frame` raise ``error`` (the first failure wins)."""
+        if self._error is None:
+            self._error = error
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def frame(self) -> tuple[bytes, bytes]:
+        while self._error is None and not self._frames:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        if self._error is not None:
+            raise self._error
+        kind, payload = self._frames.popleft()
+        self._queued -= len(payload)
+        if self._paused and self._queued <= READ_PAUSE_BYTES // 2 and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
+        return kind, payload
+
+
 class _Worker:
-    def __init__(
-        self, pid: int, sock: socket.socket, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        self.pid, self.sock, self.reader, self.writer = pid, sock, reader, writer
+    def __init__(self, pid: int, sock: socket.socket, channel: _Channel) -> None:
+        self.pid, self.sock, self.channel = pid, sock, channel
 
     @classmethod
     async def start(cls, zygote: _Zygote) -> _Worker:
@@ -210,17 +295,20 @@ class _Worker:
             pid = await asyncio.to_thread(zygote.fork, child)
         finally:
             child.close()
-        reader, writer = await asyncio.open_unix_connection(sock=parent, limit=1 << 22)
-        return cls(pid, parent, reader, writer)
+        _, channel = await asyncio.get_running_loop().create_unix_connection(_Channel, sock=parent)
+        return cls(pid, parent, channel)
 
-    async def frame(self) -> tuple[bytes, bytes]:
-        kind, size = HEADER.unpack(await self.reader.readexactly(HEADER.size))
-        return kind, await self.reader.readexactly(size)
+    def ask(self, snapshot: Path, plan: QueryPlan) -> None:
+        """Send a query; its answer's frames come through :attr:`channel`."""
+        assert self.channel.transport is not None
+        self.channel.ended = False
+        self.channel.transport.write(frame(b"Q", pickle.dumps((str(snapshot), plan))))
 
     def kill(self) -> None:
         try:
-            self.writer.close()
-        except RuntimeError:  # the event loop that owned the stream is closed (a new loop took over)
+            if self.channel.transport is not None:
+                self.channel.transport.close()
+        except RuntimeError:  # the event loop that owned the transport is closed (a new loop took over)
             self.sock.close()
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
@@ -234,7 +322,8 @@ class ProcessPoolRunner(Runner):
             raise ValueError("worker processes need an on-disk store")
         self._store, self._size = store, size
         self._root = store.path.parent / f"{store.path.name}.snapshots"
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._idle: asyncio.LifoQueue[_Worker] = asyncio.LifoQueue()
+        """Most recently used first: under light load one worker answers everything and stays hot in the caches."""
         self._all: set[_Worker] = set()
         self._snapshot: tuple[int, Path] | None = None
         self._in_use: dict[Path, int] = {}
@@ -252,7 +341,7 @@ class ProcessPoolRunner(Runner):
                 worker.kill()
             self._all.clear()
         self._loop = loop
-        self._idle = asyncio.Queue()
+        self._idle = asyncio.LifoQueue()
         self._lock = asyncio.Lock()
         async with self._lock:
             shutil.rmtree(self._root, ignore_errors=True)
@@ -304,61 +393,71 @@ class ProcessPoolRunner(Runner):
         self._all.add(worker)
         self._idle.put_nowait(worker)
 
-    async def run(self, plan: QueryPlan, timeout_s: float) -> Answer:
-        if self._loop is not asyncio.get_running_loop():
-            await self._start()
-        deadline = time.monotonic() + timeout_s
-        snapshot = await self._current_snapshot()
+    async def _checkout(self, timeout_s: float) -> _Worker:
+        if not self._idle.empty():
+            return self._idle.get_nowait()
         try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout_s)
+            return await asyncio.wait_for(self._idle.get(), timeout_s)
         except TimeoutError:
             raise WorkersBusy(f"every query worker stayed busy for {timeout_s:g} s; try again later") from None
+
+    async def run(self, plan: QueryPlan, timeout_s: float) -> Answer:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            await self._start()
+        deadline = loop.time() + timeout_s
+        snapshot = await self._current_snapshot()
+        worker = await self._checkout(timeout_s)
+        channel = worker.channel
         self._release(snapshot, +1)
         finished = demoted = False
-        loop_deadline = asyncio.get_running_loop().time() + max(deadline - time.monotonic(), 0)
 
         def done(ok: bool) -> None:
+            """The query is over: the worker goes back to the pool, or is replaced when it may still be busy."""
             nonlocal finished
             if finished:
                 return
             finished = True
+            stop.cancel()
+            demote.cancel()
             self._release(snapshot, -1)
             if ok and not demoted:
                 self._idle.put_nowait(worker)
             else:
                 self._replace(worker)
 
-        async def next_frame() -> tuple[bytes, bytes]:
-            try:
-                async with asyncio.timeout_at(loop_deadline):
-                    return await worker.frame()
-            except TimeoutError:
-                done(False)
-                log.warning("query stopped after %s s: worker %s killed", timeout_s, worker.pid)
-                raise _timeout(timeout_s) from None
-            except (asyncio.IncompleteReadError, ConnectionError):
-                done(False)
-                raise StoreError("the query worker stopped unexpectedly") from None
+        def overrun() -> None:
+            if channel.ended:  # the whole answer arrived in time; the consumer is still reading it
+                return
+            log.warning("query stopped after %s s: worker %s killed", timeout_s, worker.pid)
+            done(False)
+            channel.fail(_timeout(timeout_s))
 
-        async def first_frame() -> tuple[bytes, bytes]:
+        def lower_priority() -> None:
             """A query still running after DEMOTE_AFTER_S yields the CPU to short ones (its worker is retired)."""
             nonlocal demoted
-            reading = asyncio.ensure_future(next_frame())
+            demoted = True
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.setpriority(os.PRIO_PROCESS, worker.pid, DEMOTED_NICE)
+
+        stop = loop.call_at(deadline, overrun)
+        demote = loop.call_later(DEMOTE_AFTER_S, lower_priority)
+
+        async def next_frame() -> tuple[bytes, bytes]:
             try:
-                return await asyncio.wait_for(asyncio.shield(reading), DEMOTE_AFTER_S)
-            except TimeoutError:
-                demoted = True
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.setpriority(os.PRIO_PROCESS, worker.pid, DEMOTED_NICE)
-                return await reading
+                return await channel.frame()
+            except BaseException:
+                done(False)
+                raise
 
         try:
-            worker.writer.write(frame(b"Q", pickle.dumps((snapshot, plan))))
-            await worker.writer.drain()
-            kind, payload = await first_frame()
-        except asyncio.CancelledError:
+            worker.ask(snapshot, plan)
+            kind, payload = await next_frame()
+        except BaseException:
             done(False)
             raise
+        finally:
+            demote.cancel()
         if kind == b"X":
             done(True)
             raise_payload(pickle.loads(payload))
@@ -379,7 +478,7 @@ class ProcessPoolRunner(Runner):
             finally:
                 done(False)  # the client went away or the stream was cut: the worker may still be busy
 
-        return Answer(head, body(), lambda: done(False))
+        return await _answer(head, body(), lambda: done(False))
 
     async def close(self) -> None:
         self._closed = True

@@ -132,6 +132,11 @@ def _count_failure(exc: BaseException) -> None:
 def _observed(answer: Answer, started: float) -> Answer:
     """``answer`` whose end is measured: duration once the body is complete, the running gauge freed exactly once
     (body end, error, or ``release`` by a client that went away)."""
+    if answer.body is None:  # complete: already over
+        metrics.SPARQL_QUERIES_RUNNING.dec()
+        metrics.SPARQL_QUERY_SECONDS.labels(form=answer.head.kind).observe(time.perf_counter() - started)
+        return answer
+    body_chunks = answer.body
     running = True
 
     def stop() -> None:
@@ -142,7 +147,7 @@ def _observed(answer: Answer, started: float) -> Answer:
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            async for chunk in answer.body:
+            async for chunk in body_chunks:
                 yield chunk
         except BaseException as exc:
             _count_failure(exc)

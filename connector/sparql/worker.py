@@ -7,8 +7,8 @@ time limit: that is the only sure way to stop a pyoxigraph query, and the kernel
 once. A worker exits when the endpoint closes its socket.
 
 Frames: one type byte, a 4-byte big-endian length, the payload. Parent to worker: ``Q`` + pickled
-``(snapshot path, QueryPlan)``. Worker to parent: ``H`` + pickled AnswerHead, ``D`` + answer bytes, ``E`` + pickled
-``(rows, truncated)``, ``X`` + pickled error payload.
+``(snapshot path as str, QueryPlan)``. Worker to parent: ``H`` + pickled AnswerHead, ``D`` + answer bytes,
+``E`` + pickled ``(rows, truncated)``, ``X`` + pickled error payload.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 from connector.sparql.execution import HEADER, AnswerHead, QueryPlan, Sink, error_payload, execute, frame
 
 FLUSH_BYTES = 64 * 1024
+RECV_BYTES = 64 * 1024
 
 
 class SocketSink(Sink):
@@ -59,36 +60,43 @@ class SocketSink(Sink):
         self.flush()
 
 
-def _recv_exact(sock: socket.socket, size: int) -> bytes | None:
-    buffer = bytearray()
-    while len(buffer) < size:
-        chunk = sock.recv(size - len(buffer))
-        if not chunk:
-            return None
-        buffer += chunk
-    return bytes(buffer)
+class _Requests:
+    """Reads ``Q`` frames from the endpoint; a small query arrives whole in one ``recv``."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buffer = bytearray()
+
+    def next(self) -> bytes | None:
+        """The next frame's payload, or None once the endpoint closed its end."""
+        while True:
+            if len(self._buffer) >= HEADER.size:
+                _, size = HEADER.unpack_from(self._buffer)
+                end = HEADER.size + size
+                if len(self._buffer) >= end:
+                    payload = bytes(self._buffer[HEADER.size : end])
+                    del self._buffer[:end]
+                    return payload
+            chunk = self._sock.recv(RECV_BYTES)
+            if not chunk:
+                return None
+            self._buffer += chunk
 
 
 def serve(sock: socket.socket) -> None:
     from connector.store.embedded import EmbeddedStore
 
+    requests = _Requests(sock)
     store: EmbeddedStore | None = None
-    opened: Path | None = None
-    while True:
-        header = _recv_exact(sock, HEADER.size)
-        if header is None:
-            return
-        _, size = HEADER.unpack(header)
-        payload = _recv_exact(sock, size)
-        if payload is None:
-            return
+    opened: str | None = None
+    while (payload := requests.next()) is not None:
         snapshot, plan = pickle.loads(payload)
         assert isinstance(plan, QueryPlan)
         sink = SocketSink(sock)
         try:
             if opened != snapshot:
                 store = None  # release the old snapshot before opening the new one
-                store = EmbeddedStore.open_snapshot(snapshot)
+                store = EmbeddedStore.open_snapshot(Path(snapshot))
                 opened = snapshot
             assert store is not None
             execute(store, plan, sink)

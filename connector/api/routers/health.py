@@ -15,7 +15,7 @@ router = APIRouter(prefix="/health", tags=["health"])
 
 
 @router.get("/live", summary="The process is up")
-def live() -> dict[str, str]:
+async def live() -> dict[str, str]:
     return {"status": "live"}
 
 

@@ -1,0 +1,143 @@
+"""The query worker pool: answers arrive whole through the worker channel, big ones stream with bounded buffering,
+and a worker whose query overran, was abandoned or died is replaced while the pool keeps answering."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+import pytest
+
+from connector.sparql.execution import LOOKAHEAD_BYTES, QueryPlan
+from connector.sparql.runners import READ_PAUSE_BYTES, Answer, ProcessPoolRunner
+from connector.store import QueryTimeout, StoreError
+from connector.store.embedded import EmbeddedStore
+
+GRAPH = "https://example.org/graph"
+TRIPLES = 40_000
+LABEL = "x" * 100
+EVERYTHING = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
+    """About 6 MB of N-Triples: more than the look-ahead and more than the channel reads ahead of a slow client."""
+    store = EmbeddedStore.open(tmp_path_factory.mktemp("runners") / "store")
+    data = "".join(f'<https://example.org/s{i}> <https://example.org/label> "{LABEL} {i}" .\n' for i in range(TRIPLES))
+    store.replace_graph(GRAPH, data.encode(), "application/n-triples")
+    yield store
+    store.close()
+
+
+def plan(query: str, accept: str = "application/n-triples", timeout_s: float = 30) -> QueryPlan:
+    return QueryPlan(
+        query=query,
+        default_graphs=[GRAPH],
+        named_graphs=[GRAPH],
+        union_default_graph=False,
+        accept=accept,
+        row_cap=10 * TRIPLES,
+        timeout_s=timeout_s,
+    )
+
+
+async def read_all(answer: Answer) -> bytes:
+    if answer.content is not None:
+        return answer.content
+    assert answer.body is not None
+    try:
+        return b"".join([chunk async for chunk in answer.body])
+    finally:
+        answer.release()
+
+
+def pids(runner: ProcessPoolRunner) -> set[int]:
+    return {w.pid for w in runner._all}
+
+
+async def settle(runner: ProcessPoolRunner, size: int) -> None:
+    """Wait until replacements have joined the pool."""
+    for _ in range(200):
+        if len(runner._all) == size and runner._idle.qsize() == size:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the pool did not return to {size} idle workers")
+
+
+def test_big_answer_streams_to_a_slow_reader_with_bounded_buffering(store: EmbeddedStore) -> None:
+    async def scenario() -> None:
+        runner = ProcessPoolRunner(store, 2)
+        try:
+            answer = await runner.run(plan(EVERYTHING), 30)
+            assert not answer.head.complete  # over the look-ahead: streamed, no exact truncation flag
+            assert answer.body is not None and answer.content is None
+            chunks, largest_queue = [], 0
+            async for chunk in answer.body:
+                chunks.append(chunk)
+                if len(chunks) == 1:
+                    await asyncio.sleep(0.5)  # a slow client: the worker must wait, not the server's memory grow
+                    largest_queue = max(w.channel._queued for w in runner._all)
+            answer.release()
+            body = b"".join(chunks)
+            assert len(body) > READ_PAUSE_BYTES + LOOKAHEAD_BYTES
+            assert largest_queue <= READ_PAUSE_BYTES + (1 << 20)
+            expected = store._store.query(EVERYTHING, default_graph=ox.NamedNode(GRAPH))
+            assert {q.triple for q in ox.parse(body, ox.RdfFormat.N_TRIPLES)} == set(expected)
+            # the worker went back to the pool and answers the next query
+            before = pids(runner)
+            small = await runner.run(plan("ASK { ?s ?p ?o }", "application/sparql-results+json"), 30)
+            assert small.head.complete and small.content is not None and b"true" in small.content
+            assert pids(runner) == before and runner._idle.qsize() == 2  # a complete answer frees its worker at once
+        finally:
+            await runner.close()
+
+    asyncio.run(scenario())
+
+
+def test_overrun_query_is_stopped_and_its_worker_replaced(store: EmbeddedStore) -> None:
+    async def scenario() -> None:
+        runner = ProcessPoolRunner(store, 2)
+        try:
+            await read_all(await runner.run(plan("ASK {}", "application/sparql-results+json"), 30))
+            before = pids(runner)
+            with pytest.raises(QueryTimeout, match="0.5 s limit"):
+                await runner.run(plan(RUNAWAY, "application/sparql-results+json", 0.5), 0.5)
+            await settle(runner, 2)
+            assert len(before - pids(runner)) == 1
+            ask = await runner.run(plan("ASK { ?s ?p ?o }", "application/sparql-results+json"), 30)
+            assert b"true" in await read_all(ask)
+        finally:
+            await runner.close()
+
+    asyncio.run(scenario())
+
+
+def test_abandoned_stream_and_dead_worker_are_replaced(store: EmbeddedStore) -> None:
+    async def scenario() -> None:
+        runner = ProcessPoolRunner(store, 2)
+        try:
+            answer = await runner.run(plan(EVERYTHING), 30)
+            assert answer.body is not None
+            await anext(answer.body)
+            busy = next(w.pid for w in runner._all if w not in runner._idle._queue)
+            answer.release()  # the client went away mid-stream: its worker may still be writing
+            await settle(runner, 2)
+            assert busy not in pids(runner)
+
+            dead = runner._idle._queue[-1].pid  # the next query goes to the most recently used worker
+            os.kill(dead, signal.SIGKILL)
+            await asyncio.sleep(0.2)
+            with pytest.raises(StoreError, match="stopped unexpectedly"):
+                await runner.run(plan("ASK {}", "application/sparql-results+json"), 30)
+            await settle(runner, 2)
+            assert dead not in pids(runner)
+            ask = await runner.run(plan("ASK { ?s ?p ?o }", "application/sparql-results+json"), 30)
+            assert b"true" in await read_all(ask)
+        finally:
+            await runner.close()
+
+    asyncio.run(scenario())
