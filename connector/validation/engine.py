@@ -34,7 +34,7 @@ from connector.validation.scope import partition_safety
 from connector.validation.tuning import ValidationGraph, memo_shapes, tune_pyshacl
 from connector.validation.vocabularies import Vocabularies
 
-Engine = Literal["auto", "reference", "fast", "rust"]
+Engine = Literal["auto", "hybrid", "reference", "fast", "rust"]
 NT = "application/n-triples"
 PARTITION_MIN_TRIPLES = 30_000
 """Below this size one in-process call is as fast as partitions (worker start-up is ~0.5 s)."""
@@ -92,6 +92,9 @@ def validate(
         version = None
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     data_graph: Graph | None = None
+    hybrid, not_exact = None, None
+    if engine in ("auto", "hybrid"):
+        hybrid, not_exact = _run_hybrid(data, media_type, vocabularies, shapes_graph, deadline)
     if engine == "reference":
         data_graph = _with_slice(to_graph(data, media_type), vocabularies)
         report = run_pyshacl(data_graph, shapes_graph, deadline)
@@ -99,6 +102,8 @@ def validate(
         from connector.validation.rust_engine import run_rust
 
         report = run_rust(_ntriples(data, media_type, vocabularies), shapes_graph, deadline)
+    elif hybrid is not None:
+        report = hybrid
     else:
         tune_pyshacl()
         triples = None if isinstance(data, Graph) else _as_triples(data, media_type)
@@ -117,6 +122,8 @@ def validate(
                 data_graph.addN((*t, data_graph) for t in _slice(data_graph, vocabularies))
             report = run_pyshacl(data_graph, memo_shapes(shapes_graph), deadline)
             report.engine = f"pyshacl-fast (one process: {unsafe or 'graph input'})"
+        if not_exact:
+            report.engine += f" (hybrid not exact here: {not_exact})"
     report.profile, report.profile_version = profile, version
     if provenance is not None:
         report = attach_sources(report, provenance, data_graph or to_graph(data, media_type), base_iri)
@@ -147,6 +154,35 @@ def run_pyshacl(data_graph: Graph, shapes_graph: Graph, deadline: float | None =
         triples=len(data_graph),
         graph=report_graph,
     )
+
+
+def _run_hybrid(
+    data: DataInput,
+    media_type: str | None,
+    vocabularies: Vocabularies | None,
+    shapes_graph: Graph,
+    deadline: float | None,
+) -> tuple[ValidationReport | None, str | None]:
+    """The hybrid engine's report, or None and why it cannot give exact results for this data and these shapes."""
+    try:
+        import shacl_rust  # noqa: F401
+    except ImportError:
+        return None, "shacl-rust is not installed"
+    from connector.validation.hybrid import HybridNotExact, run_hybrid
+
+    triples = _graph_triples(data) if isinstance(data, Graph) else _as_triples(data, media_type)
+    if vocabularies is not None:
+        triples = triples + vocabularies.slice_for(_referenced(triples))
+    try:
+        return run_hybrid(triples, shapes_graph, deadline), None
+    except HybridNotExact as exc:
+        return None, str(exc)
+
+
+def _graph_triples(graph: Graph) -> list[ox.Triple]:
+    from connector.validation.hybrid import to_ox
+
+    return [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph]
 
 
 def _with_slice(data_graph: Graph, vocabularies: Vocabularies | None) -> Graph:

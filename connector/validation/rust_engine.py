@@ -35,16 +35,23 @@ def shapes_ntriples(shapes: Graph) -> str:
     return text
 
 
-def run_rust(data_nt: bytes, shapes: Graph, deadline: float | None = None) -> ValidationReport:
+def run_rust(
+    data_nt: bytes, shapes: Graph, deadline: float | None = None, shapes_text: str | None = None
+) -> ValidationReport:
     """Validate N-Triples ``data_nt`` against ``shapes``; results and report graph as :func:`engine.run_pyshacl`.
 
-    The Rust call cannot be interrupted: the deadline is checked before it and after it."""
+    ``shapes_text``: N-Triples of the part of ``shapes`` to validate with (default: all of it); results are still
+    named and described from ``shapes``. The Rust call cannot be interrupted: the deadline is checked before it and
+    after it."""
     import shacl_rust
 
     _check(deadline)
     try:
         raw = shacl_rust.validate(
-            data_nt.decode("utf-8"), shapes_ntriples(shapes), data_format="nt", shapes_format="nt"
+            data_nt.decode("utf-8"),
+            shapes_ntriples(shapes) if shapes_text is None else shapes_text,
+            data_format="nt",
+            shapes_format="nt",
         )
     except (ValueError, RuntimeError) as exc:
         parse_triples(data_nt, "application/n-triples")  # raises DataSyntaxError (with the line) if the data is bad
