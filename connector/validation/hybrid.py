@@ -30,7 +30,7 @@ import threading
 import unicodedata
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -38,7 +38,8 @@ from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from connector.validation.data import to_rdflib
-from connector.validation.report import SH, ValidationReport, term_text
+from connector.validation.report import SH, ValidationReport, ValidationResult, term_text
+from connector.validation.results import result_nodes, sort_key
 from connector.validation.scope import partition_safety
 
 RUST_UNSAFE = {
@@ -485,21 +486,17 @@ def run_hybrid(triples: Sequence[ox.Triple], shapes: Graph, deadline: float | No
     data, risky = normalise(triples, plan.literal_predicates)
     if plan.unsafe and (risky or plan.pyshacl_roots):
         raise HybridNotExact(plan.unsafe)
-    parts: list[ValidationReport] = []
     index = DataIndex(data) if risky or plan.pyshacl_roots else None
     risky_nodes = index.ancestors(risky) if index is not None and risky else set()
     data_nt = ox.serialize(data, format=ox.RdfFormat.N_TRIPLES)
-    rust = run_rust(data_nt, shapes, deadline, shapes_text=plan.rust_text_for(data))
     risky_names = _texts(risky_nodes)
-    rust.results = [r for r in rust.results if r.focus_node not in risky_names]
-    parts.append(rust)
+    report = run_rust(data_nt, shapes, deadline, shapes_text=plan.rust_text_for(data), drop_focus=risky_names)
     notes = []
     if risky_nodes:
         assert index is not None
         graph = _rdflib_graph(index.closure(risky_nodes), ValidationGraph(deadline, reuse_queries=True))
-        report = run_pyshacl(graph, memo_shapes(plan.rust_shapes), deadline)
-        report.results = [r for r in report.results if r.focus_node in risky_names]
-        parts.append(report)
+        part = run_pyshacl(graph, memo_shapes(plan.rust_shapes), deadline)
+        graft(report, part, shapes, lambda r: r.focus_node in risky_names)
         notes.append(f"{len(risky_nodes)} risky nodes by pyshacl")
     if plan.pyshacl_shapes is not None:
         assert index is not None
@@ -509,9 +506,9 @@ def run_hybrid(triples: Sequence[ox.Triple], shapes: Graph, deadline: float | No
         if targeting:  # the triples that make a node a target of sh:targetObjectsOf
             closure.update((t, None) for f in focus for t in index.by_object.get(f, ()) if t.predicate in targeting)
         graph = _rdflib_graph(closure, ValidationGraph(deadline, reuse_queries=True))
-        parts.append(run_pyshacl(graph, memo_shapes(plan.pyshacl_shapes), deadline))
+        graft(report, run_pyshacl(graph, memo_shapes(plan.pyshacl_shapes), deadline), shapes, lambda r: True)
         notes.append(f"{len(plan.pyshacl_roots)} shapes by pyshacl")
-    report = merge(parts, shapes, triples=len(data))
+    report.triples = len(data)
     report.engine = "hybrid (shacl-rust" + "".join(f"; {n}" for n in notes) + ")"
     return report
 
@@ -522,25 +519,22 @@ def _rdflib_graph(triples: Iterable[ox.Triple], into: Graph) -> Graph:
     return to_graph(list(triples), into=into)
 
 
-def merge(parts: list[ValidationReport], shapes: Graph, triples: int) -> ValidationReport:
-    """One report (results and W3C report graph) from the engines' reports, each contributing the results it
-    kept."""
-    from connector.validation.results import result_nodes, sort_key
-
-    graph = Graph()
-    graph.bind("sh", SH)
-    root = BNode()
-    graph.add((root, RDF.type, SH.ValidationReport))
-    results = []
-    for part in parts:
-        kept = {r.key() for r in part.results}
-        for node, result in result_nodes(part.graph, shapes):
-            if result.key() in kept:
-                graph.add((root, SH.result, node))
-                _copy_closure(part.graph, graph, node)
-                results.append(result)
-    graph.add((root, SH.conforms, Literal(not results)))
-    return ValidationReport(results=sorted(results, key=sort_key), triples=triples, graph=graph)
+def graft(
+    into: ValidationReport, part: ValidationReport, shapes: Graph, keep: Callable[[ValidationResult], bool]
+) -> None:
+    """Add the results of ``part`` that ``keep`` accepts (and their report-graph nodes) to ``into``."""
+    graph = into.graph
+    root = next(graph.subjects(RDF.type, SH.ValidationReport))
+    added = False
+    for node, result in result_nodes(part.graph, shapes):
+        if keep(result):
+            graph.add((root, SH.result, node))
+            _copy_closure(part.graph, graph, node)
+            into.results.append(result)
+            added = True
+    if added:
+        graph.set((root, SH.conforms, Literal(False)))
+        into.results.sort(key=sort_key)
 
 
 def _copy_closure(src: Graph, dst: Graph, node: Node) -> None:
