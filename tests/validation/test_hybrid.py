@@ -110,7 +110,7 @@ def _corpus() -> tuple[bytes, Graph]:
     every way in one shape per wrapper (one validation run each side)."""
     lines = []
     for i, value in enumerate(VALUES):
-        for j, other in enumerate((_lit("2", "integer"), _lit("abc"))):
+        for j, other in enumerate((_lit("2", "integer"),) if i % 2 else (_lit("abc"),)):
             node = f"<http://ex/f{i}_{j}>"
             lines += [f"{node} a <http://ex/T> .", f"{node} <http://ex/p> {value} .", f"{node} <http://ex/q> {other} ."]
     lines += [f"<http://ex/two{i}> a <http://ex/T> ; <http://ex/p> {VALUES[i]}, {VALUES[i + 1]} ." for i in range(12)]
@@ -120,7 +120,7 @@ def _corpus() -> tuple[bytes, Graph]:
         parts = [f"sh:property [ sh:path ex:p ; {wrapper.format(c)} ]" for c in components]
         shapes += f"ex:S{w} a sh:NodeShape ; sh:targetClass ex:T ;\n  " + " ;\n  ".join(parts) + " .\n"
     data = Graph().parse(data=PREFIXES + "\n".join(lines), format="turtle")  # only to check the corpus parses
-    assert len(data) > 200
+    assert len(data) > 150
     nt = ox.serialize(ox.parse(("\n".join(lines)).encode(), format=ox.RdfFormat.TURTLE), format=ox.RdfFormat.N_TRIPLES)
     return nt, Graph().parse(data=shapes, format="turtle")
 
@@ -153,7 +153,7 @@ def test_shacl_rust_alone_differs_on_the_corpus(corpus) -> None:
 def test_every_gen_defect_kind_gives_the_reference_results() -> None:
     """The GEN profile (LOQ + GEN rules) with the vocabularies loaded once, on generated trainings carrying every
     defect kind of the generator (ill-formed durations, reversed sessions, unknown ROME/ESCO concepts...)."""
-    triples = dataset(3 * len(DEFECTS), seed=4, defect_rate=1.0)
+    triples = dataset(len(DEFECTS) + 2, seed=4, defect_rate=1.0)
     vocab_subjects = set(vocabulary().triples)
     records = [t for t in triples if t.subject not in vocab_subjects]
     vocabularies = Vocabularies.load(
