@@ -65,6 +65,7 @@ PRUNE_MAX_TRIPLES = 20_000
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 _RDF_TYPE = ox.NamedNode(str(RDF.type))
 _SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
+_XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 
 # -- regular expressions -------------------------------------------------------------------------------------------
 _CLASS_ESCAPES = set("dD")
@@ -137,6 +138,8 @@ class Normaliser:
 
     def literal(self, term: ox.Literal) -> tuple[ox.Literal, bool]:
         found = self._seen.get(term)
+        if found is None and (term.language or term.datatype == _XSD_STRING):  # rdflib keeps these as they are
+            found = self._seen[term] = (term, risky_text(term.value))
         if found is None:
             rdf = to_rdflib(term)
             if getattr(rdf, "ill_typed", False):  # kept as is: rdflib keeps the original too, beside the flag
@@ -165,21 +168,24 @@ def normalise(triples: Iterable[ox.Triple], literal_predicates: set | None = Non
     ``literal_predicates``)."""
     literal_predicates = literal_predicates or set()
     norm = Normaliser()
-    out: dict[ox.Triple, None] = {}
+    literal, iri = norm.literal, norm.iri
+    out: list[ox.Triple] = []
     risky: set = set()
+    changed = False
     for t in triples:
-        s, p, o = t.subject, t.predicate, t.object
-        if isinstance(o, ox.Literal):
-            o, bad = norm.literal(o)
-            if bad or p in literal_predicates:
+        s, o = t.subject, t.object
+        if type(o) is ox.Literal:
+            new, bad = literal(o)
+            if bad or t.predicate in literal_predicates:
                 risky.add(s)
-            t = ox.Triple(s, p, o)
-        elif isinstance(o, ox.NamedNode) and norm.iri(o):
+            if new is not o:
+                t, changed = ox.Triple(s, t.predicate, new), True
+        elif type(o) is ox.NamedNode and iri(o):
             risky.update((s, o))
-        if isinstance(s, ox.NamedNode) and norm.iri(s):
+        if type(s) is ox.NamedNode and iri(s):
             risky.add(s)
-        out[t] = None
-    return list(out), risky
+        out.append(t)
+    return (list(dict.fromkeys(out)) if changed else out), risky
 
 
 class DataIndex:
