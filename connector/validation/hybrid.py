@@ -136,23 +136,23 @@ class Normaliser:
         self._seen: dict[ox.Literal, tuple[ox.Literal, bool]] = {}
         self._iris: dict[ox.NamedNode, bool] = {}
 
-    def literal(self, term: ox.Literal) -> tuple[ox.Literal, bool]:
+    def literal(self, term: ox.Literal) -> tuple[ox.Literal, bool, bool]:
+        """The literal as rdflib writes it, whether it is ill-typed, whether its text is risky for patterns."""
         found = self._seen.get(term)
         if found is None and (term.language or term.datatype == _XSD_STRING):  # rdflib keeps these as they are
-            found = self._seen[term] = (term, risky_text(term.value))
+            found = self._seen[term] = (term, False, risky_text(term.value))
         if found is None:
             rdf = to_rdflib(term)
             if getattr(rdf, "ill_typed", False):  # kept as is: rdflib keeps the original too, beside the flag
-                found = self._seen[term] = (term, True)
+                found = self._seen[term] = (term, True, risky_text(term.value))
                 return found
-            risky = risky_text(str(rdf))
             if rdf.language:
                 out = ox.Literal(str(rdf), language=rdf.language)
             elif rdf.datatype is not None:
                 out = ox.Literal(str(rdf), datatype=ox.NamedNode(str(rdf.datatype)))
             else:
                 out = ox.Literal(str(rdf))
-            found = self._seen[term] = (out, risky)
+            found = self._seen[term] = (out, False, risky_text(str(rdf)))
         return found
 
     def iri(self, term: ox.NamedNode) -> bool:
@@ -162,10 +162,13 @@ class Normaliser:
         return found
 
 
-def normalise(triples: Iterable[ox.Triple], literal_predicates: set | None = None) -> tuple[list[ox.Triple], set]:
+def normalise(
+    triples: Iterable[ox.Triple], literal_predicates: set | None = None, pattern_predicates: set | None = None
+) -> tuple[list[ox.Triple], set]:
     """The triples with rdflib's literal forms (duplicates that collapse are dropped, as in an rdflib graph), and
-    the subjects holding a risky value (or being a risky IRI, or having a literal value for one of
-    ``literal_predicates``)."""
+    the subjects holding a risky value: an ill-typed literal, a literal with risky text for a predicate whose values
+    reach a pattern (``pattern_predicates``; None: any predicate), a literal for one of ``literal_predicates``, or
+    a risky IRI."""
     literal_predicates = literal_predicates or set()
     norm = Normaliser()
     literal, iri = norm.literal, norm.iri
@@ -175,11 +178,16 @@ def normalise(triples: Iterable[ox.Triple], literal_predicates: set | None = Non
     for t in triples:
         s, o = t.subject, t.object
         if type(o) is ox.Literal:
-            new, bad = literal(o)
-            if bad or t.predicate in literal_predicates:
+            new, ill_typed, text = literal(o)
+            p = t.predicate
+            if (
+                ill_typed
+                or p in literal_predicates
+                or (text and (pattern_predicates is None or p in pattern_predicates))
+            ):
                 risky.add(s)
             if new is not o:
-                t, changed = ox.Triple(s, t.predicate, new), True
+                t, changed = ox.Triple(s, p, new), True
         elif type(o) is ox.NamedNode and iri(o):
             risky.update((s, o))
         if type(s) is ox.NamedNode and iri(s):
@@ -282,6 +290,8 @@ class Plan:
     pyshacl_shapes: Graph | None
     pyshacl_roots: list[Node]
     rust_parts: list[RustPart] = field(default_factory=list)
+    pattern_predicates: set[ox.NamedNode] | None = None
+    """Predicates whose values reach a ``sh:pattern`` (None: possibly any): only their literals' text can be risky."""
     literal_predicates: set[ox.NamedNode] = field(default_factory=set)
     """Predicates whose literal values shacl-rust would validate as literal focus nodes
     (:data:`LITERAL_FOCUS_UNSAFE`): a subject with such a value is risky."""
@@ -304,6 +314,8 @@ class Plan:
         chosen = frozenset(i for i, p in enumerate(self.rust_parts) if p.triggered(types, predicates, nodes))
         text = self._texts.get(chosen)
         if text is None:
+            if len(self._texts) >= 64:  # data of many different shapes: keep the cache small
+                self._texts.clear()
             lines = set().union(*(self.rust_parts[i].lines for i in chosen))
             text = self._texts[chosen] = "".join(f"{line}\n" for line in sorted(lines))
         return text
@@ -341,6 +353,35 @@ def _literal_focus_unsafe(shapes: Graph, node: Node) -> bool:
             return True
         stack.extend(o for p in NESTED for o in shapes.objects(n, p))
     return False
+
+
+def _reaches_pattern(shapes: Graph, node: Node) -> bool:
+    seen, stack = set(), [node]
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if (n, SH.pattern, None) in shapes:
+            return True
+        stack.extend(o for p in NESTED for o in shapes.objects(n, p))
+    return False
+
+
+def _pattern_predicates(shapes: Graph, roots: list[Node]) -> set[ox.NamedNode] | None:
+    """Predicates whose values a ``sh:pattern`` tests (directly or through nested shapes); None when a pattern may
+    test other literals (values of a complex path, focus nodes given by sh:targetNode/sh:targetObjectsOf)."""
+    out: set[ox.NamedNode] = set()
+    for node, path in shapes.subject_objects(SH.path):
+        if _reaches_pattern(shapes, node):
+            if not isinstance(path, URIRef):
+                return None
+            out.add(ox.NamedNode(str(path)))
+    for root in roots:
+        literal_focus = any((root, p, None) in shapes for p in (SH.targetNode, SH.targetObjectsOf))
+        if literal_focus and (root, SH.path, None) not in shapes and _reaches_pattern(shapes, root):
+            return None
+    return out
 
 
 def _why_unsafe(shapes: Graph, nodes: set[Node], roots: list[Node], literal_predicates: set) -> str | None:
@@ -420,6 +461,7 @@ def make_plan(shapes: Graph) -> Plan:
         pyshacl_shapes=py_shapes if py_roots else None,
         pyshacl_roots=py_roots,
         literal_predicates=literal_predicates,
+        pattern_predicates=_pattern_predicates(shapes, roots),
         reasons=reasons,
         unsafe=partition_safety(shapes),
     )
@@ -489,7 +531,7 @@ def run_hybrid(triples: Sequence[ox.Triple], shapes: Graph, deadline: float | No
     from connector.validation.tuning import ValidationGraph, memo_shapes
 
     plan = plan_for(shapes)
-    data, risky = normalise(triples, plan.literal_predicates)
+    data, risky = normalise(triples, plan.literal_predicates, plan.pattern_predicates)
     if plan.unsafe and (risky or plan.pyshacl_roots):
         raise HybridNotExact(plan.unsafe)
     index = DataIndex(data) if risky or plan.pyshacl_roots else None

@@ -186,6 +186,11 @@ def test_the_plan_names_what_pyshacl_validates() -> None:
     assert plan.unsafe is None
     assert ox.NamedNode("http://data.europa.eu/snb/model/elm/limitNationalOccupation") in plan.literal_predicates
     assert (URIRef(period), None, None) not in plan.rust_shapes and (URIRef(period), None, None) in plan.pyshacl_shapes
+    # line breaks in concept definitions do not reach a pattern: the trainings linking to them stay with shacl-rust
+    assert plan.pattern_predicates is not None
+    assert ox.NamedNode("http://www.w3.org/2004/02/skos/core#definition") not in plan.pattern_predicates
+    assert ox.NamedNode("http://www.w3.org/ns/locn#geometry") not in plan.pattern_predicates
+    assert ox.NamedNode("http://data.europa.eu/m8g/latitude") in plan.pattern_predicates
     rome = plan_for(default_registry().shapes_graph("rome"))
     assert "sh:qualifiedValueShape (shacl-rust never matches literals there)" in rome.reasons.values()
 
@@ -221,7 +226,10 @@ def test_risky_values_and_normalised_literals() -> None:
         ox.Triple(s, p, ox.Literal("1", datatype=ox.NamedNode(X + "integer"))),
         ox.Triple(ox.NamedNode("http://ex/t"), p, ox.Literal("six mois", datatype=ox.NamedNode(X + "duration"))),
     ]
-    data, risky = normalise(triples)
-    assert len(data) == 2  # "01" and "1" are one rdflib term
+    text = ox.Triple(ox.NamedNode("http://ex/u"), ox.NamedNode("http://ex/note"), ox.Literal("line\nbreak"))
+    data, risky = normalise([*triples, text])
+    assert len(data) == 3  # "01" and "1" are one rdflib term
     assert data[0].object == ox.Literal("1", datatype=ox.NamedNode(X + "integer"))
-    assert risky == {ox.NamedNode("http://ex/t")}
+    assert risky == {ox.NamedNode("http://ex/t"), ox.NamedNode("http://ex/u")}  # any predicate may reach a pattern
+    _, risky = normalise([*triples, text], pattern_predicates={p})
+    assert risky == {ox.NamedNode("http://ex/t")}  # ex:note reaches none
