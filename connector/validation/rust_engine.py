@@ -9,6 +9,7 @@ structure, so the W3C report graph built here reads like pyshacl's and every ren
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 import weakref
@@ -51,9 +52,9 @@ def run_rust(
 
     _check(deadline)
     try:
-        raw = shacl_rust.validate(
-            data_nt.decode("utf-8"),
-            shapes_ntriples(shapes) if shapes_text is None else shapes_text,
+        raw = shacl_rust.validate_file(  # from bytes: no decoded copy of large data
+            io.BytesIO(data_nt),
+            io.BytesIO((shapes_ntriples(shapes) if shapes_text is None else shapes_text).encode("utf-8")),
             data_format="nt",
             shapes_format="nt",
         )
