@@ -197,15 +197,22 @@ def normalise(
 
 
 class DataIndex:
-    """Triples by subject and by object, for closures and targets."""
+    """Triples by subject, and (built on first use, only risky data needs it) by object, for closures and targets."""
 
     def __init__(self, triples: Sequence[ox.Triple]) -> None:
         self.triples = triples
         self.by_subject: dict[object, list[ox.Triple]] = defaultdict(list)
-        self.by_object: dict[object, list[ox.Triple]] = defaultdict(list)
         for t in triples:
             self.by_subject[t.subject].append(t)
-            self.by_object[t.object].append(t)
+        self._by_object: dict[object, list[ox.Triple]] | None = None
+
+    @property
+    def by_object(self) -> dict[object, list[ox.Triple]]:
+        if self._by_object is None:
+            self._by_object = defaultdict(list)
+            for t in self.triples:
+                self._by_object[t.object].append(t)
+        return self._by_object
 
     def ancestors(self, nodes: Iterable[object]) -> set:
         """``nodes`` and every node with a path to one of them."""
@@ -233,13 +240,19 @@ class DataIndex:
         return out
 
     def instances(self, cls: ox.NamedNode) -> set:
+        """Subjects typed ``cls`` or a subclass of it (``rdfs:subClassOf*`` in the data)."""
         classes, stack = {cls}, [cls]
+        subclass = [t for t in self.triples if t.predicate == _SUBCLASS] if self._has_subclasses() else []
         while stack:
-            for t in self.by_object.get(stack.pop(), ()):
-                if t.predicate == _SUBCLASS and t.subject not in classes:
+            c = stack.pop()
+            for t in subclass:
+                if t.object == c and t.subject not in classes:
                     classes.add(t.subject)
                     stack.append(t.subject)
-        return {t.subject for c in classes for t in self.by_object.get(c, ()) if t.predicate == _RDF_TYPE}
+        return {t.subject for t in self.triples if t.predicate == _RDF_TYPE and t.object in classes}
+
+    def _has_subclasses(self) -> bool:
+        return any(t.predicate == _SUBCLASS for t in self.triples)
 
 
 # -- shapes --------------------------------------------------------------------------------------------------------
