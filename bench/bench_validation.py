@@ -14,7 +14,7 @@ Figures (``bench/results/validation.json``):
   version, and reused by the next run (the report says so and gives the load average of both runs);
   ``BENCH_PHASE=plain`` only makes that run.
 * one changed record validated against vocabularies loaded once (ROME fiches/appellations, ESCO skills and
-  occupations): median and p95 over 50 runs. Target: <= 100 ms.
+  occupations): median and p95 over 30 runs. Target: <= 100 ms.
 
 ``BENCH_SHAPES_DIR`` points both runs at another shapes folder. ``BENCH_ENGINE`` (default ``auto``) picks the engine
 of "ours"; with another engine the figures go to ``bench/results/validation-<engine>.json``.
