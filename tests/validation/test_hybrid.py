@@ -155,7 +155,7 @@ def test_every_gen_defect_kind_gives_the_reference_results() -> None:
     defect kind of the generator (ill-formed durations, reversed sessions, unknown ROME/ESCO concepts...)."""
     triples = dataset(len(DEFECTS) + 2, seed=4, defect_rate=1.0)
     vocab_subjects = set(vocabulary().triples)
-    records = [t for t in triples if t.subject not in vocab_subjects]
+    records = [t for t in triples if t.subject not in vocab_subjects] + _more_gen_defects()
     vocabularies = Vocabularies.load(
         [ox.serialize(vocabulary().all_triples(), format=ox.RdfFormat.N_TRIPLES)], "application/n-triples"
     )
@@ -166,8 +166,37 @@ def test_every_gen_defect_kind_gives_the_reference_results() -> None:
     found = {r.constraint for r in reference.results if r.severity == "Violation"}
     assert {"DatatypeConstraintComponent", "LessThanConstraintComponent", "NodeConstraintComponent"} <= found
     assert {"PatternConstraintComponent", "MinCountConstraintComponent", "ClosedConstraintComponent"} <= found
+    assert {"ClassConstraintComponent", "NodeKindConstraintComponent"} <= found
+    violated = {r.source_shape for r in reference.results if r.severity == "Violation"}
+    for rule in ("OpportunityShape", "PeriodShape", "GeometryShape", "SiretShape", "TargetedJobsShape", "OutcomeShape"):
+        assert any(f"gen-training#{rule}" in name for name in violated), rule
     by_key = {r.key(): r.message for r in reference.results}
     assert all(r.message == by_key[r.key()] for r in hybrid.results)
+
+
+def _more_gen_defects() -> list[ox.Triple]:
+    """GEN rule breaches the generator does not make: a 13-digit SIRET, a zero duration, an ESCO occupation that is
+    not one, an unknown ROME competence, a ROME code given as a literal (a literal through sh:node), an ill-typed
+    session date and a title with a line break."""
+    base, elm = "https://w3id.org/gen-skills/", "http://data.europa.eu/snb/model/elm/"
+
+    def t(s: str, p: str, o: ox.NamedNode | ox.Literal) -> ox.Triple:
+        return ox.Triple(ox.NamedNode(base + s), ox.NamedNode(p), o)
+
+    date = ox.NamedNode(X + "date")
+    return [
+        t("gen/organisation/10000000000000#siret", "http://www.w3.org/2004/02/skos/core#notation", ox.Literal("1234")),
+        t("gen/training/1", elm + "duration", ox.Literal("P0D", datatype=ox.NamedNode(X + "duration"))),
+        t(
+            "gen/training/1#entitlement",
+            elm + "limitOccupation",
+            ox.NamedNode("http://data.europa.eu/esco/occupation/x"),
+        ),
+        t("gen/training/2#outcome-1", elm + "relatedSkill", ox.NamedNode(base + "rome/competence/999999999")),
+        t("gen/training/2#entitlement", elm + "limitNationalOccupation", ox.Literal("M1805")),
+        t("gen/training/3#session-1-period", elm + "startDate", ox.Literal("2024-13-45", datatype=date)),
+        t("gen/training/3", "http://purl.org/dc/terms/title", ox.Literal("Titre\nsur deux lignes", language="fr")),
+    ]
 
 
 @pytest.mark.parametrize("profile", ["rome", "esco", "alignment", "provenance", "catalog"])
