@@ -1,13 +1,16 @@
 """The validation entry point: one function every face (CLI, HTTP, mapping jobs' publish gate, tests) calls.
 
-Two engine paths give the same results:
+Engine paths (``engine=``); all but ``rust`` give exactly the reference's results:
 
+* ``hybrid`` (the default, ``auto``): shacl-rust for what it evaluates like pyshacl, pyshacl on exactly the rest
+  (:mod:`hybrid`); when its split cannot be exact for the shapes and data, the ``fast`` path runs and the report's
+  ``engine`` says why;
 * ``reference``: one plain ``pyshacl.validate`` call over the whole data graph (the W3C-conformance reference);
-* ``rust``: the SHACL engine of ``shacl-rust`` (:mod:`rust_engine`), read into the same report model; it is
-  checked against ``reference`` on the W3C suite and the project's profiles (the mapping jobs' publish gate uses it);
-* ``fast`` (the default): pyshacl with behaviour-preserving speed-ups (:mod:`tuning`) and, for data above
+* ``fast``: pyshacl with behaviour-preserving speed-ups (:mod:`tuning`) and, for data above
   ``PARTITION_MIN_TRIPLES`` whose shapes only read forward from their focus nodes (:mod:`scope`), record partitions
-  validated in worker processes (:mod:`parallel`). The report's ``engine`` says which path ran and why.
+  validated in worker processes (:mod:`parallel`);
+* ``rust``: the SHACL engine of ``shacl-rust`` alone (:mod:`rust_engine`), read into the same report model; its
+  known differences from ``reference`` are listed in docs/validation.md (the mapping jobs' publish gate asks for it).
 """
 
 from __future__ import annotations
@@ -74,7 +77,8 @@ def validate(
     ``data``: an rdflib Graph, a Path, bytes/str with ``media_type``, or an iterable of pyoxigraph triples/quads.
     ``vocabularies``: loaded ROME/ESCO... consulted by "referenced concept exists" checks (see
     :mod:`connector.validation.vocabularies`). ``provenance``: the provenance graph, to attach the source file and
-    row to results about our own records. ``engine``: ``auto``/``fast`` or ``reference`` (module docstring);
+    row to results about our own records. ``engine``: ``auto``/``hybrid``, ``reference``, ``fast`` or ``rust``
+    (module docstring);
     ``workers``: processes for partitions (default: CPU count). ``timeout_s``: stop the work and raise
     :class:`ValidationTimeout`.
 
