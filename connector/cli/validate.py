@@ -34,7 +34,10 @@ def validate_command(
     provenance: Path | None = typer.Option(None, "--provenance", help="Provenance graph file, to show sources."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here (default: stdout)."),
     engine: str = typer.Option(
-        "auto", "--engine", help="auto (= fast), reference (one plain pyshacl call) or rust (shacl-rust)."
+        "auto",
+        "--engine",
+        help="auto (= hybrid: shacl-rust plus pyshacl where shacl-rust differs, same results as reference), "
+        "reference (one plain pyshacl call), fast (tuned pyshacl in processes) or rust (shacl-rust alone).",
     ),
     workers: int | None = typer.Option(None, "--workers", help="Worker processes for large data (default: CPUs)."),
     list_only: bool = typer.Option(False, "--list-profiles", help="List the profiles and exit."),
@@ -54,8 +57,8 @@ def validate_command(
         raise fail("give either --profile NAME or --shapes FILE...", EXIT_USAGE)
     if fmt not in MEDIA_TYPES:
         raise fail(f"unknown --format {fmt!r}; use one of {', '.join(MEDIA_TYPES)}", EXIT_USAGE)
-    if engine not in ("auto", "fast", "reference", "rust"):
-        raise fail(f"unknown --engine {engine!r}; use auto, fast, reference or rust", EXIT_USAGE)
+    if engine not in ("auto", "hybrid", "fast", "reference", "rust"):
+        raise fail(f"unknown --engine {engine!r}; use auto, hybrid, fast, reference or rust", EXIT_USAGE)
     missing = [str(f) for f in [*files, *(shapes or []), *(vocab or [])] if not f.is_file()]
     if missing:
         raise fail(f"no such file: {', '.join(missing)}", EXIT_USAGE)

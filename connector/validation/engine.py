@@ -1,13 +1,16 @@
 """The validation entry point: one function every face (CLI, HTTP, mapping jobs' publish gate, tests) calls.
 
-Two engine paths give the same results:
+Engine paths (``engine=``); all but ``rust`` give exactly the reference's results:
 
+* ``hybrid`` (the default, ``auto``): shacl-rust for what it evaluates like pyshacl, pyshacl on exactly the rest
+  (:mod:`hybrid`); when its split cannot be exact for the shapes and data, the ``fast`` path runs and the report's
+  ``engine`` says why;
 * ``reference``: one plain ``pyshacl.validate`` call over the whole data graph (the W3C-conformance reference);
-* ``rust``: the SHACL engine of ``shacl-rust`` (:mod:`rust_engine`), read into the same report model; it is
-  checked against ``reference`` on the W3C suite and the project's profiles (the mapping jobs' publish gate uses it);
-* ``fast`` (the default): pyshacl with behaviour-preserving speed-ups (:mod:`tuning`) and, for data above
+* ``fast``: pyshacl with behaviour-preserving speed-ups (:mod:`tuning`) and, for data above
   ``PARTITION_MIN_TRIPLES`` whose shapes only read forward from their focus nodes (:mod:`scope`), record partitions
-  validated in worker processes (:mod:`parallel`). The report's ``engine`` says which path ran and why.
+  validated in worker processes (:mod:`parallel`);
+* ``rust``: the SHACL engine of ``shacl-rust`` alone (:mod:`rust_engine`), read into the same report model; its
+  known differences from ``reference`` are listed in docs/validation.md (the mapping jobs' publish gate asks for it).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from connector.validation.scope import partition_safety
 from connector.validation.tuning import ValidationGraph, memo_shapes, tune_pyshacl
 from connector.validation.vocabularies import Vocabularies
 
-Engine = Literal["auto", "reference", "fast", "rust"]
+Engine = Literal["auto", "hybrid", "reference", "fast", "rust"]
 NT = "application/n-triples"
 PARTITION_MIN_TRIPLES = 30_000
 """Below this size one in-process call is as fast as partitions (worker start-up is ~0.5 s)."""
@@ -74,7 +77,8 @@ def validate(
     ``data``: an rdflib Graph, a Path, bytes/str with ``media_type``, or an iterable of pyoxigraph triples/quads.
     ``vocabularies``: loaded ROME/ESCO... consulted by "referenced concept exists" checks (see
     :mod:`connector.validation.vocabularies`). ``provenance``: the provenance graph, to attach the source file and
-    row to results about our own records. ``engine``: ``auto``/``fast`` or ``reference`` (module docstring);
+    row to results about our own records. ``engine``: ``auto``/``hybrid``, ``reference``, ``fast`` or ``rust``
+    (module docstring);
     ``workers``: processes for partitions (default: CPU count). ``timeout_s``: stop the work and raise
     :class:`ValidationTimeout`.
 
@@ -92,6 +96,9 @@ def validate(
         version = None
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     data_graph: Graph | None = None
+    hybrid, not_exact = None, None
+    if engine in ("auto", "hybrid"):
+        hybrid, not_exact = _run_hybrid(data, media_type, vocabularies, shapes_graph, deadline)
     if engine == "reference":
         data_graph = _with_slice(to_graph(data, media_type), vocabularies)
         report = run_pyshacl(data_graph, shapes_graph, deadline)
@@ -99,6 +106,8 @@ def validate(
         from connector.validation.rust_engine import run_rust
 
         report = run_rust(_ntriples(data, media_type, vocabularies), shapes_graph, deadline)
+    elif hybrid is not None:
+        report = hybrid
     else:
         tune_pyshacl()
         triples = None if isinstance(data, Graph) else _as_triples(data, media_type)
@@ -117,6 +126,8 @@ def validate(
                 data_graph.addN((*t, data_graph) for t in _slice(data_graph, vocabularies))
             report = run_pyshacl(data_graph, memo_shapes(shapes_graph), deadline)
             report.engine = f"pyshacl-fast (one process: {unsafe or 'graph input'})"
+        if not_exact:
+            report.engine += f" (hybrid not exact here: {not_exact})"
     report.profile, report.profile_version = profile, version
     if provenance is not None:
         report = attach_sources(report, provenance, data_graph or to_graph(data, media_type), base_iri)
@@ -147,6 +158,35 @@ def run_pyshacl(data_graph: Graph, shapes_graph: Graph, deadline: float | None =
         triples=len(data_graph),
         graph=report_graph,
     )
+
+
+def _run_hybrid(
+    data: DataInput,
+    media_type: str | None,
+    vocabularies: Vocabularies | None,
+    shapes_graph: Graph,
+    deadline: float | None,
+) -> tuple[ValidationReport | None, str | None]:
+    """The hybrid engine's report, or None and why it cannot give exact results for this data and these shapes."""
+    try:
+        import shacl_rust  # noqa: F401
+    except ImportError:
+        return None, "shacl-rust is not installed"
+    from connector.validation.hybrid import HybridNotExact, run_hybrid
+
+    triples = _graph_triples(data) if isinstance(data, Graph) else _as_triples(data, media_type)
+    if vocabularies is not None:
+        triples = triples + vocabularies.slice_for(_referenced(triples))
+    try:
+        return run_hybrid(triples, shapes_graph, deadline), None
+    except HybridNotExact as exc:
+        return None, str(exc)
+
+
+def _graph_triples(graph: Graph) -> list[ox.Triple]:
+    from connector.validation.hybrid import to_ox
+
+    return [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph]
 
 
 def _with_slice(data_graph: Graph, vocabularies: Vocabularies | None) -> Graph:

@@ -9,6 +9,7 @@ structure, so the W3C report graph built here reads like pyshacl's and every ren
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 import weakref
@@ -19,8 +20,8 @@ from rdflib.term import Node
 
 from connector.validation.data import parse_triples, to_graph, to_rdflib
 from connector.validation.errors import ShapesError, ValidationTimeout
-from connector.validation.report import SH, ValidationReport
-from connector.validation.results import read_results
+from connector.validation.report import SH, ValidationReport, ValidationResult, path_text, term_text
+from connector.validation.results import shape_name, sort_key
 
 _shapes_text: weakref.WeakKeyDictionary[Graph, str] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -35,25 +36,36 @@ def shapes_ntriples(shapes: Graph) -> str:
     return text
 
 
-def run_rust(data_nt: bytes, shapes: Graph, deadline: float | None = None) -> ValidationReport:
+def run_rust(
+    data_nt: bytes,
+    shapes: Graph,
+    deadline: float | None = None,
+    shapes_text: str | None = None,
+    drop_focus: set[str] | None = None,
+) -> ValidationReport:
     """Validate N-Triples ``data_nt`` against ``shapes``; results and report graph as :func:`engine.run_pyshacl`.
 
-    The Rust call cannot be interrupted: the deadline is checked before it and after it."""
+    ``shapes_text``: N-Triples of the part of ``shapes`` to validate with (default: all of it); results are still
+    named and described from ``shapes``. ``drop_focus``: focus nodes (as results name them) whose results are left
+    out. The Rust call cannot be interrupted: the deadline is checked before it and after it."""
     import shacl_rust
 
     _check(deadline)
     try:
-        raw = shacl_rust.validate(
-            data_nt.decode("utf-8"), shapes_ntriples(shapes), data_format="nt", shapes_format="nt"
+        raw = shacl_rust.validate_file(  # from bytes: no decoded copy of large data
+            io.BytesIO(data_nt),
+            io.BytesIO((shapes_ntriples(shapes) if shapes_text is None else shapes_text).encode("utf-8")),
+            data_format="nt",
+            shapes_format="nt",
         )
     except (ValueError, RuntimeError) as exc:
         parse_triples(data_nt, "application/n-triples")  # raises DataSyntaxError (with the line) if the data is bad
         raise ShapesError(f"the shapes cannot be applied: {exc}") from None
     _check(deadline)
-    graph = report_graph(raw["results"], shapes)
+    graph, results = _ReportBuilder(shapes).build(raw["results"], drop_focus or set())
     _copy_data_blank_nodes(graph, data_nt)
     return ValidationReport(
-        results=read_results(graph, shapes),
+        results=sorted(results, key=sort_key),
         engine="shacl-rust",
         triples=data_nt.count(b"\n"),
         graph=graph,
@@ -65,40 +77,93 @@ def _check(deadline: float | None) -> None:
         raise ValidationTimeout("validation exceeded its time limit and was stopped")
 
 
-def report_graph(results: list[dict], shapes: Graph) -> Graph:
-    """A W3C ``sh:ValidationReport`` graph from shacl-rust's result dicts."""
-    graph = Graph()
-    graph.bind("sh", SH)
-    root = BNode()
-    graph.add((root, RDF.type, SH.ValidationReport))
-    graph.add((root, SH.conforms, Literal(not results)))
-    copied: set[Node] = set()  # shapes and paths are shared by many results: describe each once
-    for result in results:
-        node = BNode()
-        graph.add((root, SH.result, node))
-        graph.add((node, RDF.type, SH.ValidationResult))
-        shape = _term(result.get("sourceShape"))
-        for predicate, key in (
-            (SH.focusNode, "focusNode"),
-            (SH.value, "value"),
-            (SH.resultSeverity, "severity"),
-            (SH.sourceConstraintComponent, "sourceConstraintComponent"),
-        ):
-            term = _term(result.get(key))
-            if term is not None:
-                graph.add((node, predicate, term))
-        if shape is not None:
-            graph.add((node, SH.sourceShape, shape))
-            _copy_closure(shapes, graph, shape, copied)
-        path = shapes.value(shape, SH.path) if shape is not None else None
-        if path is None and _is_iri(result.get("resultPath")):  # a node shape's result, e.g. sh:closed
-            path = _term(result["resultPath"])
-        if path is not None:
-            graph.add((node, SH.resultPath, path))
-            _copy_closure(shapes, graph, path, copied)
-        for message in _messages(result, shapes, shape):
-            graph.add((node, SH.resultMessage, message))
-    return graph
+class _ReportBuilder:
+    """A W3C ``sh:ValidationReport`` graph and the report model's results from shacl-rust's result dicts, each read
+    as :func:`results.read_results` would read it from the graph. What depends on the shape alone (name, path,
+    messages, copied description) is worked out once per shape."""
+
+    def __init__(self, shapes: Graph) -> None:
+        self.shapes = shapes
+        self.graph = Graph()
+        self.graph.bind("sh", SH)
+        self.copied: set[Node] = set()  # shapes and paths are shared by many results: describe each once
+        self.per_shape: dict[tuple, tuple] = {}
+        self.terms: dict[str | None, Node | None] = {}
+
+    def term(self, text: str | None) -> Node | None:
+        found = self.terms.get(text, _MISSING)
+        if found is _MISSING:
+            found = self.terms[text] = _term(text)
+        return found  # type: ignore[return-value]
+
+    def shape_facts(self, result: dict) -> tuple:
+        key = (result.get("sourceShape"), result.get("resultPath"), tuple(result.get("messages", [])[:1]))
+        facts = self.per_shape.get(key)
+        if facts is None:
+            shapes, shape = self.shapes, self.term(key[0])
+            path = shapes.value(shape, SH.path) if shape is not None else None
+            if path is None and _is_iri(key[1]):  # a node shape's result, e.g. sh:closed
+                path = self.term(key[1])
+            if shape is not None:
+                _copy_closure(shapes, self.graph, shape, self.copied)
+            if path is not None:
+                _copy_closure(shapes, self.graph, path, self.copied)
+            messages = _messages(result, shapes, shape)
+            facts = self.per_shape[key] = (
+                shape,
+                path,
+                messages,
+                shape_name(shapes, shape) if shape is not None else "",
+                path_text(self.graph, path),
+                {m.language or "": str(m) for m in messages},
+            )
+        return facts
+
+    def build(self, raw: list[dict], drop_focus: set[str]) -> tuple[Graph, list[ValidationResult]]:
+        graph, add = self.graph, self.graph.add
+        root = BNode()
+        add((root, RDF.type, SH.ValidationReport))
+        results = []
+        for result in raw:
+            focus = self.term(result.get("focusNode"))
+            focus_text = term_text(focus) or ""
+            if focus_text in drop_focus:
+                continue
+            shape, path, messages, name, path_str, message = self.shape_facts(result)
+            value = self.term(result.get("value"))
+            severity = self.term(result.get("severity"))
+            component = self.term(result.get("sourceConstraintComponent"))
+            node = BNode()
+            add((root, SH.result, node))
+            add((node, RDF.type, SH.ValidationResult))
+            for predicate, term in (
+                (SH.focusNode, focus),
+                (SH.value, value),
+                (SH.resultSeverity, severity),
+                (SH.sourceConstraintComponent, component),
+                (SH.sourceShape, shape),
+                (SH.resultPath, path),
+            ):
+                if term is not None:
+                    add((node, predicate, term))
+            for m in messages:
+                add((node, SH.resultMessage, m))
+            results.append(
+                ValidationResult(
+                    focus_node=focus_text,
+                    path=path_str,
+                    value=term_text(value),
+                    message=message,
+                    severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",  # type: ignore[arg-type]
+                    source_shape=name,
+                    constraint=str(component).rsplit("#", 1)[-1] if component is not None else "",
+                )
+            )
+        add((root, SH.conforms, Literal(not results)))
+        return graph, results
+
+
+_MISSING = object()
 
 
 def _copy_data_blank_nodes(graph: Graph, data_nt: bytes) -> None:

@@ -46,6 +46,25 @@ def test_rust_engine_gives_the_same_report() -> None:
     assert run(*args, "--engine", "java").exit_code == 2
 
 
+def test_default_engine_is_the_hybrid_one_with_the_reference_report() -> None:
+    args = [
+        str(DATA / "rome-defects.ttl"),
+        "--profile",
+        "rome",
+        "--format",
+        "json",
+        "--vocab",
+        str(DATA / "rome-defects.ttl"),
+    ]
+    auto, reference = run(*args), run(*args, "--engine", "reference")
+    assert auto.exit_code == reference.exit_code == 1
+    ours, theirs = json.loads(auto.stdout), json.loads(reference.stdout)
+    assert ours["engine"].startswith("hybrid (shacl-rust") and "shapes by pyshacl" in ours["engine"]
+    assert [(r["focus_node"], r["path"], r["value"]) for r in ours["results"]] == [
+        (r["focus_node"], r["path"], r["value"]) for r in theirs["results"]
+    ]
+
+
 @pytest.mark.parametrize("fmt", ["turtle", "html", "text"])
 def test_report_formats(fmt: str) -> None:
     result = run(str(DATA / "alignment-defects.ttl"), "-p", "alignment", "-f", fmt, "--lang", "fr")

@@ -63,11 +63,14 @@ def test_every_input_kind_gives_the_same_results(shapes: Path, tmp_path: Path) -
         assert _keys(validate(data, shapes=[shapes], media_type=media_type)) == expected
 
 
-def test_fast_and_reference_paths_agree(shapes: Path) -> None:
+def test_every_engine_path_agrees_with_the_reference(shapes: Path) -> None:
     reference = validate(DATA, shapes=[shapes], media_type="text/turtle", engine="reference")
-    fast = validate(DATA, shapes=[shapes], media_type="text/turtle")
+    fast = validate(DATA, shapes=[shapes], media_type="text/turtle", engine="fast")
+    auto = validate(DATA, shapes=[shapes], media_type="text/turtle")
     assert reference.engine == "pyshacl" and fast.engine.startswith("pyshacl-fast")
+    assert auto.engine.startswith("hybrid (shacl-rust")
     assert [r.key() for r in fast.results] == [r.key() for r in reference.results]
+    assert [r.key() for r in auto.results] == [r.key() for r in reference.results]
 
 
 def test_unparsable_data_names_the_line(shapes: Path) -> None:

@@ -53,7 +53,7 @@ def test_partitioned_fast_engine_equals_one_plain_pyshacl_call(records: Path, mo
     expected = Counter(tuple(k) for k in json.loads(plain.stdout))
     monkeypatch.setattr(engine_module, "PARTITION_MIN_TRIPLES", 0)
     monkeypatch.setattr(parallel, "PARTITION_TRIPLES", 300)
-    fast = validate(records, shapes=SHAPES, workers=2)
+    fast = validate(records, shapes=SHAPES, workers=2, engine="fast")
     assert "2 processes" in fast.engine and int(fast.engine.split("(")[1].split()[0]) > 5
     assert Counter(r.key() for r in fast.results) == expected
     assert {r.constraint for r in fast.results} >= {"SPARQLConstraintComponent", "LessThanConstraintComponent"}
@@ -62,7 +62,7 @@ def test_partitioned_fast_engine_equals_one_plain_pyshacl_call(records: Path, mo
 
 def test_reference_engine_equals_fast_in_process(records: Path) -> None:
     reference = validate(records, shapes=SHAPES, engine="reference")
-    fast = validate(records, shapes=SHAPES)
+    fast = validate(records, shapes=SHAPES, engine="fast")
     assert "one process" in fast.engine
     assert [r.key() for r in fast.results] == [r.key() for r in reference.results]
     assert reference.counts["Violation"] > 10
@@ -80,7 +80,7 @@ def test_shapes_that_read_backwards_are_not_partitioned(records: Path, monkeypat
     forward = Graph().parse(SHAPES[1])
     assert partition_safety(forward) is None
     monkeypatch.setattr(engine_module, "PARTITION_MIN_TRIPLES", 0)
-    report = validate(records, shapes=[backwards])
+    report = validate(records, shapes=[backwards], engine="fast")
     assert "does not start from $this" in report.engine and report.counts["Violation"] == 0
 
 
@@ -98,7 +98,7 @@ def test_vocabularies_in_partitions(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     reference = validate(records, shapes=SHAPES, vocabularies=vocabularies, engine="reference")
     monkeypatch.setattr(engine_module, "PARTITION_MIN_TRIPLES", 0)
     monkeypatch.setattr(parallel, "PARTITION_TRIPLES", 300)
-    fast = validate(records, shapes=SHAPES, vocabularies=vocabularies, workers=2)
+    fast = validate(records, shapes=SHAPES, vocabularies=vocabularies, workers=2, engine="fast")
     assert "partitions" in fast.engine
     assert Counter(r.key() for r in fast.results) == Counter(r.key() for r in reference.results)
     without = validate(records, shapes=SHAPES, engine="reference")

@@ -129,6 +129,7 @@ def _engines(name: str) -> list:
     rust_marks = [RUST_QUALIFIED_LITERALS] if name in ("rome", "esco") else []
     return [
         pytest.param(name, "auto", id=f"{name}-auto"),
+        pytest.param(name, "fast", id=f"{name}-fast"),
         pytest.param(name, "rust", id=f"{name}-rust", marks=rust_marks),
     ]
 

@@ -1,7 +1,9 @@
 """The W3C SHACL core test suite (98 tests) run through the project's validation entry point.
 
 Each test's data and shapes graphs go through ``connector.validation.validate`` with each engine: the reference one,
-the fast one (whose speed-ups must not change any result), the fast one forced into partitions, and shacl-rust. The
+the fast one (whose speed-ups must not change any result), the fast one forced into partitions, shacl-rust, and the
+hybrid one (``auto``: shacl-rust plus pyshacl on what shacl-rust gets wrong) which must fail exactly where the
+reference fails. The
 SHACL report graph is compared with the expected report by pyshacl's conformance checker (results compared ignoring
 messages, as the suite asks).
 """
@@ -52,7 +54,7 @@ def _test_files() -> list[Path]:
 
 def _params() -> list:
     params = []
-    for engine in ("reference", "fast", "partitioned", "rust"):
+    for engine in ("reference", "fast", "partitioned", "rust", "hybrid"):
         for f in _test_files():
             name = f"{f.parent.name}/{f.stem}"
             reason = EXPECTED_FAILURES.get(("rust" if engine == "rust" else "pyshacl", name))
@@ -76,7 +78,7 @@ def test_core(path: Path, engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if engine == "partitioned":  # every record in its own partition, when the shapes allow partitions
         monkeypatch.setattr(engine_module, "PARTITION_MIN_TRIPLES", 0)
         monkeypatch.setattr(parallel, "PARTITION_TRIPLES", 1)
-    if engine in ("partitioned", "rust"):  # the rust engine reads N-Triples, as the mapping jobs hand it
+    if engine in ("partitioned", "rust", "hybrid"):  # as the mapping jobs and the service hand data: parsed text
         data = _ox_triples(manifest.value(action, SHT.dataGraph), path)
     try:
         report = validate(data, shapes=[shapes], engine="fast" if engine == "partitioned" else engine, workers=2)
