@@ -11,10 +11,6 @@ from dataclasses import dataclass
 from connector.vocab.alignment.normalise import tokens, variants
 
 
-def _second(kv: tuple[int, float]) -> float:
-    return kv[1]
-
-
 @dataclass(frozen=True)
 class Entry:
     iri: str
@@ -37,6 +33,8 @@ class LabelIndex:
     """Words found in more labels than this do not generate candidates (unless they are a label's rarest word);
     they still count in the similarity."""
     MAX_WORDS = 3
+    MAX_SCORED = 2000
+    """Candidates whose full similarity is computed (the rest are ranked by their generating words only)."""
     """Only a label's rarest words generate candidates (a candidate sharing none of them cannot score high)."""
 
     def __init__(self, labels: Iterable[tuple[str, str, float]]) -> None:
@@ -82,9 +80,11 @@ class LabelIndex:
             for i in postings:
                 shared[i] += idf
         total = self.weight(words)
-        top = shared.items() if len(shared) <= limit * 3 else heapq.nlargest(limit * 3, shared.items(), key=_second)
+        # The full Dice of every candidate: ranking by the generating words alone would cut ties arbitrarily when
+        # the rarest word is common ("technicien informatique" among hundreds of "... informatique").
+        top = shared if len(shared) <= self.MAX_SCORED else heapq.nlargest(self.MAX_SCORED, shared, key=shared.get)
         hits = []
-        for i, _ in top:
+        for i in top:
             e = self.entries[i]
             hits.append(Hit(e, 2 * self.weight(words & e.words) / (total + self._totals[i])))
         hits.sort(key=lambda h: -h.similarity)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from connector.vocab.alignment.data import AlignmentInput, EscoConcept, RomeItem
 from connector.vocab.alignment.index import Hit, LabelIndex
-from connector.vocab.alignment.normalise import tokens, variants
+from connector.vocab.alignment.normalise import HEAD_SYNONYMS, head, tokens, variants
 
 EXACT, CLOSE, BROAD, NARROW = "exactMatch", "closeMatch", "broadMatch", "narrowMatch"
 LEXICAL = "semapv:LexicalMatching"
@@ -29,7 +29,12 @@ PUBLISH_EQUIVALENT = 0.75
 """Lowest confidence at which an exact/close mapping is published."""
 PUBLISH_HIERARCHICAL = 0.55
 """Lowest confidence at which a broad/narrow mapping is published."""
+HEAD_WORDS = frozenset(HEAD_SYNONYMS) | frozenset(HEAD_SYNONYMS.values())
+PARTIAL_SIMILARITY = 0.4
+"""Lowest label word overlap of two job titles with the same head noun to be a near-equivalent candidate."""
 MAX_HIERARCHICAL = 3
+ISCO_AGREEMENT = 0.6
+"""Share of a fiche's mapped appellations that must fall in one ISCO group for the fiche to be placed in it."""
 """Broad/narrow mappings kept per ROME concept."""
 
 
@@ -66,7 +71,10 @@ def _lexical(item: RomeItem, index: LabelIndex, esco: dict[str, EscoConcept], mi
 
     ESCO skills list narrower terms among their alternative labels ("XML" for both "W3C standards" and "web
     programming"), so for skills an alternative label shared by several concepts only supports broadMatch.
+    Job titles with the same head noun and most of their qualifiers in common are near-equivalent candidates
+    (scored lower, so that only structural support can publish them).
     """
+    titles = item.kind in ("fiche", "appellation")
     found: dict[str, _Lexical] = {}
 
     def keep(iri: str, lex: _Lexical) -> None:
@@ -85,14 +93,17 @@ def _lexical(item: RomeItem, index: LabelIndex, esco: dict[str, EscoConcept], mi
                 predicate, how = BROAD, f"{how}, shared by several ESCO skills"
             keep(e.iri, _Lexical(predicate, 0.97 * w, 1.0, key, e.label, how))
         words = tokens(key)
+        rome_head = head(key) if titles else None
         for hit in index.similar(words):
-            lex = _classify(hit, words, trust, min_sim)
+            lex = _classify(hit, words, trust, min_sim, rome_head)
             if lex is not None:
                 keep(hit.entry.iri, _Lexical(lex[0], lex[1], hit.similarity, key, hit.entry.label, lex[2]))
     return found
 
 
-def _classify(hit: Hit, words: frozenset[str], trust: float, min_sim: float) -> tuple[str, float, str] | None:
+def _classify(
+    hit: Hit, words: frozenset[str], trust: float, min_sim: float, rome_head: str | None
+) -> tuple[str, float, str] | None:
     e, sim = hit.entry, hit.similarity
     if e.words == words:
         return CLOSE, 0.9 * e.weight * trust, "same content words as an ESCO label"
@@ -103,7 +114,25 @@ def _classify(hit: Hit, words: frozenset[str], trust: float, min_sim: float) -> 
         return NARROW, (0.35 + 0.5 * sim) * e.weight * trust, "ROME label words all in the ESCO label (more general)"
     if sim >= min_sim:
         return CLOSE, 0.85 * sim * e.weight * trust, f"label word overlap {sim:.2f}"
+    if rome_head and sim >= PARTIAL_SIMILARITY and head(e.key) == rome_head:
+        # Same head noun (team-lead synonyms merged): compare the qualifiers. Siblings ("opérateur extrusion" vs
+        # "opérateur injection") have qualifiers of their own on both sides and give no candidate.
+        rome_q, esco_q = words - _head_words(words), e.words - _head_words(e.words)
+        if rome_q == esco_q:
+            return CLOSE, 0.9 * e.weight * trust, f"same head noun '{rome_head}' and qualifiers"
+        if esco_q < rome_q:
+            return BROAD, (0.35 + 0.5 * sim) * e.weight * trust, "same head noun, ESCO qualifiers all in the ROME label"
+        if rome_q < esco_q:
+            return (
+                NARROW,
+                (0.35 + 0.5 * sim) * e.weight * trust,
+                "same head noun, ROME qualifiers all in the ESCO label",
+            )
     return None
+
+
+def _head_words(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(w for w in words if w in HEAD_WORDS)
 
 
 def _one_per_pair(mappings: list[Mapping]) -> list[Mapping]:
@@ -167,6 +196,9 @@ class Aligner:
             mappings.extend(found)
         mappings.extend(self._fiche_rollup(mappings))
         mappings.extend(self._appellation_inheritance(mappings))
+        isco = self._isco_rollup(mappings)
+        mappings.extend(isco)
+        mappings.extend(self._appellation_isco(mappings, isco))
         return _one_per_pair(mappings)
 
     # -- structure ----------------------------------------------------------------------------------------------
@@ -183,24 +215,41 @@ class Aligner:
                     anchors[fiche].add(occ)
         return anchors
 
-    def _isco_votes(self, anchors: dict[str, set[str]]) -> dict[str, Counter[str]]:
-        votes: dict[str, Counter[str]] = {}
-        for fiche, occs in anchors.items():
-            votes[fiche] = Counter(c for o in occs if (c := self.data.esco[o].isco))
+    def _isco_votes(self, anchors: dict[str, set[str]]) -> dict[str, tuple[Counter[str], str]]:
+        """Per fiche, the ISCO groups of the occupations its title and appellations match exactly; a fiche without
+        any takes those of its domaine professionnel (the fiches sharing its code's first three characters)."""
+        own = {f: Counter(c for o in occs if (c := self.data.esco[o].isco)) for f, occs in anchors.items()}
+        domaines: dict[str, Counter[str]] = defaultdict(Counter)
+        for fiche, counter in own.items():
+            domaines[self.data.rome[fiche].code[:3]].update(counter)
+        votes: dict[str, tuple[Counter[str], str]] = {}
+        for item in self.items("fiche"):
+            if own.get(item.iri):
+                votes[item.iri] = (own[item.iri], "occupations matched by the fiche's appellations")
+            elif domaines.get(item.code[:3]):
+                votes[item.iri] = (domaines[item.code[:3]], f"occupations matched in domaine {item.code[:3]}")
         return votes
 
     def _occupation_structure(
-        self, fiche: str, c: EscoConcept, votes: dict[str, Counter[str]], fiche_skills: dict[str, set[str]]
+        self,
+        fiche: str,
+        c: EscoConcept,
+        votes: dict[str, tuple[Counter[str], str]],
+        fiche_skills: dict[str, set[str]],
     ) -> tuple[float, str]:
         notes = []
         isco_score = 0.5
-        counter = votes.get(fiche)
+        counter, source = votes.get(fiche, (None, ""))
         if counter and c.isco:
             total = sum(counter.values())
             same = counter.get(c.isco, 0)
             minor = sum(n for g, n in counter.items() if g[:3] == c.isco[:3])
             isco_score = (same + 0.5 * (minor - same)) / total
-            notes.append(f"ISCO {c.isco} shared by {same}/{total} occupations matched by the fiche's appellations")
+            if not source.startswith("occupations matched by the fiche"):
+                # the domaine only confirms: its fiches are many and varied, a minority group is no evidence against
+                isco_score = max(0.5, isco_score)
+            if same or source.startswith("occupations matched by the fiche"):
+                notes.append(f"ISCO {c.isco} shared by {same}/{total} {source}")
         skills = _cosine(fiche_skills.get(fiche, set()), self.data.occupation_skills.get(c.iri, set()))
         skill_score = min(1.0, skills / 0.15)
         if skills:
@@ -313,4 +362,64 @@ class Aligner:
                         m.similarity,
                     )
                 )
+        return out
+
+    def _isco_rollup(self, mappings: Iterable[Mapping]) -> list[Mapping]:
+        """A fiche whose mapped appellations fall in one ISCO-08 unit group is narrower than that group.
+
+        Only equivalent and broadMatch mappings place an appellation inside the group of its ESCO occupation (a
+        narrowMatch target is inside the appellation, not the reverse). Confidence grows with the share of mapped
+        appellations agreeing and with the share of the fiche's appellations that are mapped at all.
+        """
+        groups = {c.isco: c for c in self.data.esco.values() if c.kind == "isco" and c.isco}
+        placed: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # fiche -> item -> groups
+        for m in mappings:
+            if m.predicate == NARROW or m.obj.kind != "occupation" or not m.obj.isco:
+                continue
+            fiche = m.subject.iri if m.subject.kind == "fiche" else m.subject.fiche
+            if fiche is not None and m.subject.kind in ("fiche", "appellation"):
+                placed[fiche][m.subject.iri].add(m.obj.isco)
+        size: Counter[str] = Counter(i.fiche for i in self.data.rome.values() if i.kind == "appellation")
+        out = []
+        for fiche, items in sorted(placed.items()):
+            votes = Counter(g for gs in items.values() for g in gs)
+            group, agree = min(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+            if agree / len(items) < ISCO_AGREEMENT or group not in groups:
+                continue
+            mapped_share = min(1.0, len(items) / max(size.get(fiche, 1), 1))
+            confidence = 0.5 + 0.25 * agree / len(items) + 0.2 * mapped_share
+            item = self.data.rome[fiche]
+            out.append(
+                Mapping(
+                    item,
+                    groups[group],
+                    BROAD,
+                    round(confidence, 3),
+                    COMPOSITE,
+                    f"{agree} of the {len(items)} mapped appellations/title of this fiche ({size.get(fiche, 0)} "
+                    f"appellations) are equivalent to or narrower than ESCO occupations of ISCO group {group}",
+                )
+            )
+        return out
+
+    def _appellation_isco(self, mappings: Iterable[Mapping], isco: list[Mapping]) -> list[Mapping]:
+        """An appellation without a mapping of its own is inside the ISCO group its fiche is inside."""
+        mapped = {m.subject.iri for m in mappings}
+        by_fiche = {m.subject.iri: m for m in isco}
+        out = []
+        for item in self.items("appellation"):
+            m = by_fiche.get(item.fiche or "")
+            if m is None or item.iri in mapped:
+                continue
+            out.append(
+                Mapping(
+                    item,
+                    m.obj,
+                    BROAD,
+                    round(0.9 * m.confidence, 3),
+                    COMPOSITE,
+                    f"appellation of fiche {m.subject.code} '{m.subject.label}', which has skos:broadMatch to ISCO "
+                    f"group {m.obj.isco} ({m.confidence:.2f})",
+                )
+            )
         return out
