@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from connector.context import Context
 from connector.datasets.metadata import get_dataset_properties
-from connector.namespaces import ESCO, OWL, SKOS
+from connector.namespaces import ESCO, ESCO_DATA, OWL, SKOS
 from connector.store import GraphStore
 
 EN_WEIGHT = 0.95
@@ -40,6 +40,7 @@ class EscoConcept:
     pref_en: str | None = None
     labels: list[tuple[str, float]] = field(default_factory=list)  # French labels with their weight
     isco: str | None = None
+    knowledge: bool = False  # an ESCO skill of type knowledge (a topic), not a skill/competence (an action)
 
 
 @dataclass
@@ -101,6 +102,9 @@ def read_input(ctx: Context) -> AlignmentInput:
         default_graphs=[esco_g],
     ):
         esco[r["c"]] = EscoConcept(r["c"], "occupation" if r["cls"].endswith("Occupation") else "skill")
+    for r in _rows(store, f"SELECT ?c WHERE {{ ?c <{ESCO}skillType> <{ESCO_DATA}skill-type/knowledge> }}", [esco_g]):
+        if r["c"] in esco:
+            esco[r["c"]].knowledge = True
     for r in _rows(
         store, f"SELECT ?c ?code WHERE {{ ?c a <{ESCO}ISCOGroup> ; <{SKOS}notation> ?code }}", default_graphs=[esco_g]
     ):

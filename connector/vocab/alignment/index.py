@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from connector.vocab.alignment.normalise import tokens, variants
 
 
+def _similarity(hit: Hit) -> float:
+    return hit.similarity
+
+
 @dataclass(frozen=True)
 class Entry:
     iri: str
@@ -33,9 +37,11 @@ class LabelIndex:
     """Words found in more labels than this do not generate candidates (unless they are a label's rarest word);
     they still count in the similarity."""
     MAX_WORDS = 3
-    MAX_SCORED = 2000
-    """Candidates whose full similarity is computed (the rest are ranked by their generating words only)."""
     """Only a label's rarest words generate candidates (a candidate sharing none of them cannot score high)."""
+    MIN_SIMILARITY = 0.3
+    """Candidates that cannot reach this similarity are not scored."""
+    MAX_SCORED = 600
+    """Candidates whose full similarity is computed, the best by their generating words, shorter labels first."""
 
     def __init__(self, labels: Iterable[tuple[str, str, float]]) -> None:
         self.exact: dict[str, list[Entry]] = defaultdict(list)
@@ -72,21 +78,32 @@ class LabelIndex:
             return cached
         known = sorted((w for w in words if w in self.postings), key=lambda w: len(self.postings[w]))
         shared: dict[int, float] = defaultdict(float)
+        generating = 0.0
         for rank, w in enumerate(known):
             postings = self.postings[w]
             if rank >= self.MAX_WORDS or (rank > 0 and len(postings) > self.MAX_POSTINGS):
                 break
             idf = self.idf[w]
+            generating += idf
             for i in postings:
                 shared[i] += idf
         total = self.weight(words)
+        rest = total - generating  # what the other words could add at most
         # The full Dice of every candidate: ranking by the generating words alone would cut ties arbitrarily when
         # the rarest word is common ("technicien informatique" among hundreds of "... informatique").
-        top = shared if len(shared) <= self.MAX_SCORED else heapq.nlargest(self.MAX_SCORED, shared, key=shared.get)
+        totals = self._totals
+        if len(shared) > self.MAX_SCORED:
+            top: Iterable[int] = heapq.nlargest(self.MAX_SCORED, shared, key=lambda i: (shared[i], -totals[i]))
+        else:
+            top = shared
+        query = [(w, self.idf.get(w, self._default_idf)) for w in words]
         hits = []
         for i in top:
+            if 2 * (shared[i] + rest) < self.MIN_SIMILARITY * (total + totals[i]):
+                continue  # cannot reach MIN_SIMILARITY whatever the other words share
             e = self.entries[i]
-            hits.append(Hit(e, 2 * self.weight(words & e.words) / (total + self._totals[i])))
-        hits.sort(key=lambda h: -h.similarity)
-        self._cache[words] = hits[:limit]
-        return self._cache[words]
+            both = sum(idf for w, idf in query if w in e.words)
+            hits.append(Hit(e, 2 * both / (total + totals[i])))
+        hits = heapq.nlargest(limit, hits, key=_similarity)
+        self._cache[words] = hits
+        return hits

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from connector.vocab.alignment.data import AlignmentInput, EscoConcept, RomeItem
-from connector.vocab.alignment.index import Hit, LabelIndex
-from connector.vocab.alignment.normalise import HEAD_SYNONYMS, head, tokens, variants
+from connector.vocab.alignment.index import Entry, Hit, LabelIndex
+from connector.vocab.alignment.normalise import fold, head, head_token, tokens, variants
 
 EXACT, CLOSE, BROAD, NARROW = "exactMatch", "closeMatch", "broadMatch", "narrowMatch"
 LEXICAL = "semapv:LexicalMatching"
@@ -29,8 +29,7 @@ PUBLISH_EQUIVALENT = 0.75
 """Lowest confidence at which an exact/close mapping is published."""
 PUBLISH_HIERARCHICAL = 0.55
 """Lowest confidence at which a broad/narrow mapping is published."""
-HEAD_WORDS = frozenset(HEAD_SYNONYMS) | frozenset(HEAD_SYNONYMS.values())
-PARTIAL_SIMILARITY = 0.4
+PARTIAL_SIMILARITY = 0.3
 """Lowest label word overlap of two job titles with the same head noun to be a near-equivalent candidate."""
 MAX_HIERARCHICAL = 3
 ISCO_AGREEMENT = 0.6
@@ -95,18 +94,51 @@ def _lexical(item: RomeItem, index: LabelIndex, esco: dict[str, EscoConcept], mi
         words = tokens(key)
         rome_head = head(key) if titles else None
         for hit in index.similar(words):
-            lex = _classify(hit, words, trust, min_sim, rome_head)
-            if lex is not None:
-                keep(hit.entry.iri, _Lexical(lex[0], lex[1], hit.similarity, key, hit.entry.label, lex[2]))
+            lex = _classify(hit, words, trust, min_sim, key, rome_head, item.kind != "competence")
+            if lex is None:
+                continue
+            if item.kind == "competence" and lex[0] == BROAD and esco[hit.entry.iri].knowledge:
+                # "Gérer des bases de données climatiques" is not a kind of the knowledge "base de données"
+                continue
+            keep(hit.entry.iri, _Lexical(lex[0], lex[1], hit.similarity, key, hit.entry.label, lex[2]))
     return found
 
 
 def _classify(
-    hit: Hit, words: frozenset[str], trust: float, min_sim: float, rome_head: str | None
+    hit: Hit,
+    words: frozenset[str],
+    trust: float,
+    min_sim: float,
+    rome_key: str,
+    rome_head: str | None,
+    nouns: bool,
+) -> tuple[str, float, str] | None:
+    """The relation and lexical score of one ESCO label for one folded ROME label variant (``rome_key``).
+
+    ``nouns``: the ROME label is a noun phrase (a job title or a savoir), where "et"/"ou" joins two topics; in a
+    compétence it mostly joins two verbs ("Installer et configurer ...").
+    """
+    found = _classify_words(hit, words, trust, min_sim, rome_key, rome_head)
+    if found and found[0] == BROAD and nouns and _coordinated(rome_key) and not _coordinated(hit.entry.key):
+        # "Ingénieur systèmes et réseaux" covers both: the ESCO concept matching one part is narrower
+        return NARROW, found[1], found[2].replace("(more specific)", "(one part of a coordinated ROME label)")
+    return found
+
+
+def _coordinated(key: str) -> bool:
+    return " et " in f" {key} " or " ou " in f" {key} "
+
+
+def _classify_words(
+    hit: Hit, words: frozenset[str], trust: float, min_sim: float, rome_key: str, rome_head: str | None
 ) -> tuple[str, float, str] | None:
     e, sim = hit.entry, hit.similarity
     if e.words == words:
         return CLOSE, 0.9 * e.weight * trust, "same content words as an ESCO label"
+    if rome_head and sim >= PARTIAL_SIMILARITY and head(e.key) == rome_head:
+        titles = _titles(e, words, sim, rome_key, rome_head)
+        if titles is not None:
+            return titles[0], titles[1] * e.weight * trust, titles[2]
     if e.words < words and sim >= 0.5:
         # ESCO label's words all in the ROME label: the ROME concept is more specific.
         return BROAD, (0.35 + 0.5 * sim) * e.weight * trust, "ESCO label words all in the ROME label (more specific)"
@@ -114,25 +146,28 @@ def _classify(
         return NARROW, (0.35 + 0.5 * sim) * e.weight * trust, "ROME label words all in the ESCO label (more general)"
     if sim >= min_sim:
         return CLOSE, 0.85 * sim * e.weight * trust, f"label word overlap {sim:.2f}"
-    if rome_head and sim >= PARTIAL_SIMILARITY and head(e.key) == rome_head:
-        # Same head noun (team-lead synonyms merged): compare the qualifiers. Siblings ("opérateur extrusion" vs
-        # "opérateur injection") have qualifiers of their own on both sides and give no candidate.
-        rome_q, esco_q = words - _head_words(words), e.words - _head_words(e.words)
-        if rome_q == esco_q:
-            return CLOSE, 0.9 * e.weight * trust, f"same head noun '{rome_head}' and qualifiers"
-        if esco_q < rome_q:
-            return BROAD, (0.35 + 0.5 * sim) * e.weight * trust, "same head noun, ESCO qualifiers all in the ROME label"
-        if rome_q < esco_q:
-            return (
-                NARROW,
-                (0.35 + 0.5 * sim) * e.weight * trust,
-                "same head noun, ROME qualifiers all in the ESCO label",
-            )
     return None
 
 
-def _head_words(words: frozenset[str]) -> frozenset[str]:
-    return frozenset(w for w in words if w in HEAD_WORDS)
+def _titles(
+    e: Entry, words: frozenset[str], sim: float, rome_key: str, rome_head: str
+) -> tuple[str, float, str] | None:
+    """Two job titles with the same head noun (team-lead synonyms merged), compared by their qualifiers.
+
+    The title with more qualifiers is the narrower one ("Chef de projet TMA" < "chef de projet"), whatever the
+    word overlap; a bare head ("animateur") is trusted less, being the most ambiguous of labels. Siblings
+    ("opérateur extrusion" vs "opérateur injection") have qualifiers of their own on both sides: no candidate.
+    """
+    rome_q, esco_q = words - {head_token(rome_key)}, e.words - {head_token(e.key)}
+    if rome_q == esco_q:
+        return CLOSE, 0.9, f"same head noun '{rome_head}' and qualifiers"
+    bare = len(esco_q) <= 1 and len(e.words) <= 1
+    if esco_q < rome_q:
+        score = (0.3 + 0.5 * sim) if bare else (0.5 + 0.35 * sim)
+        return BROAD, score, "same head noun, ESCO qualifiers all in the ROME label (more specific)"
+    if rome_q < esco_q:
+        return NARROW, 0.35 + 0.5 * sim, "same head noun, ROME qualifiers all in the ESCO label (more general)"
+    return None
 
 
 def _one_per_pair(mappings: list[Mapping]) -> list[Mapping]:
@@ -368,23 +403,25 @@ class Aligner:
         """A fiche whose mapped appellations fall in one ISCO-08 unit group is narrower than that group.
 
         Only equivalent and broadMatch mappings place an appellation inside the group of its ESCO occupation (a
-        narrowMatch target is inside the appellation, not the reverse). Confidence grows with the share of mapped
-        appellations agreeing and with the share of the fiche's appellations that are mapped at all.
+        narrowMatch target is inside the appellation, not the reverse). Items are counted by label (a fiche's title
+        is usually also one of its appellations), and at least two must agree: one title says little about a
+        whole fiche. Confidence grows with the share of mapped labels agreeing and with the share of the fiche's
+        appellations that are mapped at all.
         """
         groups = {c.isco: c for c in self.data.esco.values() if c.kind == "isco" and c.isco}
-        placed: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # fiche -> item -> groups
+        placed: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # fiche -> label -> groups
         for m in mappings:
             if m.predicate == NARROW or m.obj.kind != "occupation" or not m.obj.isco:
                 continue
             fiche = m.subject.iri if m.subject.kind == "fiche" else m.subject.fiche
             if fiche is not None and m.subject.kind in ("fiche", "appellation"):
-                placed[fiche][m.subject.iri].add(m.obj.isco)
+                placed[fiche][fold(m.subject.label)].add(m.obj.isco)
         size: Counter[str] = Counter(i.fiche for i in self.data.rome.values() if i.kind == "appellation")
         out = []
         for fiche, items in sorted(placed.items()):
             votes = Counter(g for gs in items.values() for g in gs)
             group, agree = min(votes.items(), key=lambda kv: (-kv[1], kv[0]))
-            if agree / len(items) < ISCO_AGREEMENT or group not in groups:
+            if agree < 2 or agree / len(items) < ISCO_AGREEMENT or group not in groups:
                 continue
             mapped_share = min(1.0, len(items) / max(size.get(fiche, 1), 1))
             confidence = 0.5 + 0.25 * agree / len(items) + 0.2 * mapped_share
@@ -396,8 +433,9 @@ class Aligner:
                     BROAD,
                     round(confidence, 3),
                     COMPOSITE,
-                    f"{agree} of the {len(items)} mapped appellations/title of this fiche ({size.get(fiche, 0)} "
-                    f"appellations) are equivalent to or narrower than ESCO occupations of ISCO group {group}",
+                    f"{agree} of the {len(items)} mapped labels (title, appellations) of this fiche "
+                    f"({size.get(fiche, 0)} appellations) are equivalent to or narrower than ESCO occupations of "
+                    f"ISCO group {group}",
                 )
             )
         return out

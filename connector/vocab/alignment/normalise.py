@@ -39,7 +39,6 @@ STOPWORDS = frozenset(
         "sa",
         "se",
         "ses",
-        "son",
         "sur",
         "un",
         "une",
@@ -47,6 +46,13 @@ STOPWORDS = frozenset(
         "h",
         "f",
         "hf",
+        # knowledge labels: "Connaissance des principes DevOps" is about DevOps
+        "connaissance",
+        "connaissances",
+        "notion",
+        "notions",
+        "principe",
+        "principes",
     ]
 )
 SYNONYMS = {
@@ -79,6 +85,7 @@ _PHRASES = (
     (re.compile(r"\btechnologies? de l information et de la communication\b"), "tic"),
     (re.compile(r"\btechnologies? de l information\b"), "tic"),
     (re.compile(r"\bsystemes? d information\b"), "si"),
+    (re.compile(r"\b(?:centres? de donnees|data cent(?:er|re)s?)\b"), "datacenter"),
 )
 _PARENS = re.compile(r"\s*\([^)]*\)")
 _NON_WORD = re.compile(r"[^a-z0-9+#]+")
@@ -174,10 +181,15 @@ HEAD_SYNONYMS = {"chef": "responsabl", "manager": "responsabl", "superviseur": "
 
 
 @lru_cache(maxsize=200_000)
-def head(folded: str) -> str:
-    """The head noun of a folded job title: its first content word, stemmed, team-lead synonyms merged."""
+def head_token(folded: str) -> str:
+    """The head noun of a folded job title as a content word: its first content word, stemmed."""
     for w in folded.split():
         if w not in STOPWORDS:
-            h = stem(SYNONYMS.get(w, w))
-            return HEAD_SYNONYMS.get(h, h)
+            return stem(SYNONYMS.get(w, w))
     return ""
+
+
+def head(folded: str) -> str:
+    """The head noun with team-lead synonyms merged ("chef", "responsable", "manager" name the same role)."""
+    h = head_token(folded)
+    return HEAD_SYNONYMS.get(h, h)
