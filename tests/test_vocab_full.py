@@ -68,7 +68,7 @@ def test_coverage_beats_exact_label_matching(full: tuple[Context, AlignmentResul
     # exact label matching: 46 % of appellations and 116 of 170 digital fiches (counting bare heads such as
     # "Ingénieur" as matches)
     assert cov["appellations"]["mapped_share"] > 0.7
-    assert cov["appellations"]["mapped_to_occupation_or_skill_share"] > 0.55
+    assert cov["appellations"]["mapped_to_occupation_or_skill_share"] > 0.5
     assert cov["digital fiches"]["mapped"] > 116
     assert cov["digital fiches"]["mapped_to_occupation_or_skill"] > 116
     assert cov["fiches"]["mapped_share"] > 0.65

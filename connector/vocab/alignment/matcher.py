@@ -29,6 +29,8 @@ PUBLISH_EQUIVALENT = 0.75
 """Lowest confidence at which an exact/close mapping is published."""
 PUBLISH_HIERARCHICAL = 0.55
 """Lowest confidence at which a broad/narrow mapping is published."""
+LEAD = head("responsable")
+"""The head of team-lead titles ("Chef égoutier" is an égoutier in charge)."""
 PARTIAL_SIMILARITY = 0.3
 """Lowest label word overlap of two job titles with the same head noun to be a near-equivalent candidate."""
 MAX_HIERARCHICAL = 3
@@ -135,10 +137,16 @@ def _classify_words(
     e, sim = hit.entry, hit.similarity
     if e.words == words:
         return CLOSE, 0.9 * e.weight * trust, "same content words as an ESCO label"
+    if rome_head and len(e.words) == 1 and e.weight < 0.95:
+        return None  # a one-word alternative label ("conseiller" for promotions demonstrator) is too ambiguous
     if rome_head and sim >= PARTIAL_SIMILARITY and head(e.key) == rome_head:
         titles = _titles(e, words, sim, rome_key, rome_head)
         if titles is not None:
             return titles[0], titles[1] * e.weight * trust, titles[2]
+    if rome_head and rome_head != LEAD and e.words < words:
+        # a job title containing another job's words under a different head is another job
+        # ("Technicien géologue" is no geologist); "Chef égoutier" is still an égoutier
+        return None
     if e.words < words and sim >= 0.5:
         # ESCO label's words all in the ROME label: the ROME concept is more specific.
         return BROAD, (0.35 + 0.5 * sim) * e.weight * trust, "ESCO label words all in the ROME label (more specific)"
