@@ -67,7 +67,8 @@ class LabelIndex:
         self._cache: dict[frozenset[str], list[Hit]] = {}
 
     def weight(self, words: Iterable[str]) -> float:
-        return sum(self.idf.get(w, self._default_idf) for w in words)
+        # fsum: exactly rounded, so the result does not depend on the (hash-seeded) iteration order of a set
+        return math.fsum(self.idf.get(w, self._default_idf) for w in words)
 
     def similar(self, words: frozenset[str], limit: int = 15) -> list[Hit]:
         """Entries sharing at least one not-too-common word, best IDF-weighted Dice first."""
@@ -76,7 +77,7 @@ class LabelIndex:
         cached = self._cache.get(words)
         if cached is not None:
             return cached
-        known = sorted((w for w in words if w in self.postings), key=lambda w: len(self.postings[w]))
+        known = sorted((w for w in words if w in self.postings), key=lambda w: (len(self.postings[w]), w))
         shared: dict[int, float] = defaultdict(float)
         generating = 0.0
         for rank, w in enumerate(known):
@@ -102,7 +103,7 @@ class LabelIndex:
             if 2 * (shared[i] + rest) < self.MIN_SIMILARITY * (total + totals[i]):
                 continue  # cannot reach MIN_SIMILARITY whatever the other words share
             e = self.entries[i]
-            both = sum(idf for w, idf in query if w in e.words)
+            both = math.fsum(idf for w, idf in query if w in e.words)
             hits.append(Hit(e, 2 * both / (total + totals[i])))
         hits = heapq.nlargest(limit, hits, key=_similarity)
         self._cache[words] = hits
