@@ -80,12 +80,14 @@ class LabelIndex:
         known = sorted((w for w in words if w in self.postings), key=lambda w: (len(self.postings[w]), w))
         shared: dict[int, float] = defaultdict(float)
         generating = 0.0
+        generated: list[str] = []
         for rank, w in enumerate(known):
             postings = self.postings[w]
             if rank >= self.MAX_WORDS or (rank > 0 and len(postings) > self.MAX_POSTINGS):
                 break
             idf = self.idf[w]
             generating += idf
+            generated.append(w)
             for i in postings:
                 shared[i] += idf
         total = self.weight(words)
@@ -97,13 +99,14 @@ class LabelIndex:
             top: Iterable[int] = heapq.nlargest(self.MAX_SCORED, shared, key=lambda i: (shared[i], -totals[i]))
         else:
             top = shared
-        query = [(w, self.idf.get(w, self._default_idf)) for w in words]
+        # the generating words' weight is in shared[i]; add the other words the entry has
+        others = [(w, self.idf.get(w, self._default_idf)) for w in sorted(words.difference(generated))]
         hits = []
         for i in top:
             if 2 * (shared[i] + rest) < self.MIN_SIMILARITY * (total + totals[i]):
                 continue  # cannot reach MIN_SIMILARITY whatever the other words share
             e = self.entries[i]
-            both = math.fsum(idf for w, idf in query if w in e.words)
+            both = shared[i] + math.fsum(idf for w, idf in others if w in e.words) if others else shared[i]
             hits.append(Hit(e, 2 * both / (total + totals[i])))
         hits = heapq.nlargest(limit, hits, key=_similarity)
         self._cache[words] = hits

@@ -89,14 +89,14 @@ _PHRASES = (
 )
 _PARENS = re.compile(r"\s*\([^)]*\)")
 _NON_WORD = re.compile(r"[^a-z0-9+#]+")
+_COMBINING = re.compile(r"[\u0300-\u036f]")  # the combining diacritics NFKD splits off Latin letters
 
 
 @lru_cache(maxsize=200_000)
 def fold(label: str) -> str:
     """Lower case, no accents, ligatures expanded, punctuation as single spaces."""
     s = label.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower()
+    s = _COMBINING.sub("", unicodedata.normalize("NFKD", s)).lower()
     return _NON_WORD.sub(" ", s).strip()
 
 
