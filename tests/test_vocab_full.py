@@ -72,3 +72,13 @@ def test_coverage_beats_exact_label_matching(full: tuple[Context, AlignmentResul
     assert cov["digital fiches"]["mapped"] > 116
     assert cov["digital fiches"]["mapped_to_occupation_or_skill"] > 116
     assert cov["fiches"]["mapped_share"] > 0.65
+
+
+def test_isco_placements_are_broad_matches_to_isco_groups(full: tuple[Context, AlignmentResult]) -> None:
+    _, result = full
+    isco = [m for m in result.mappings if m.obj.kind == "isco"]
+    assert len(isco) > 1000
+    assert {m.predicate for m in isco} == {"broadMatch"}
+    assert {m.subject.kind for m in isco} == {"fiche", "appellation"}
+    assert all(m.obj.iri.startswith("http://data.europa.eu/esco/isco/C") and m.obj.pref_fr for m in isco)
+    assert "\tskos:broadMatch\tescoisco:C" in result.sssom_path.read_text(encoding="utf-8")
