@@ -122,3 +122,24 @@ def test_evaluation_reports_precision_by_relation() -> None:
     by = scores.as_dict()["precision_by_relation"]
     assert by["exactMatch"] == {"published": 1, "true": 0, "precision": 0.0}
     assert by["broadMatch"] == {"published": 2, "true": 1, "precision": 0.5}
+
+
+def test_an_appellation_is_compared_with_the_occupations_of_its_fiche() -> None:
+    f = fiche("H2599", "Encadrant / Encadrante de fabrication", digital=False)
+    anchor = appellation("31", "Responsable de production", f)
+    title = (
+        "Responsable de chaîne de production de pièces moulées sous pression en alliages légers "
+        "pour l'aviation civile européenne moderne"
+    )
+    long = appellation("32", title, f)
+    other = fiche("H2598", "Opérateur / Opératrice de moulage", digital=False)
+    elsewhere = appellation("41", title, other)
+    found = align(
+        [f, anchor, long, other, elsewhere],
+        [occupation("prod", "responsable de production", "1321"), occupation("mould", "mouleur", "8121")],
+    )
+    assert found[("31", "prod")].predicate == "exactMatch"
+    m = found[("32", "prod")]
+    assert m.predicate == "broadMatch" and "of the same fiche" in m.comment and m.confidence < 0.8
+    # too little word overlap for the label rules: the same title in a fiche that does not vouch for it gets nothing
+    assert ("41", "prod") not in found

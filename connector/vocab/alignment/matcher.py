@@ -178,6 +178,26 @@ def _titles(
     return None
 
 
+def _qualifier_relation(title: str, occupation: EscoConcept) -> tuple[str, str, str] | None:
+    """broadMatch when a French or English preferred/alternative label of the occupation has the title's head noun
+    and only qualifiers the title has too, narrowMatch the reverse; with the ROME key and the ESCO label used."""
+    narrow = None
+    for key, _ in variants(title):
+        rome_head, rome_q = head(key), tokens(key) - {head_token(key)}
+        for label, weight in occupation.labels:
+            if weight < 0.9:
+                continue  # hidden labels and English alternative labels
+            for esco_key, _ in variants(label):
+                if head(esco_key) != rome_head:
+                    continue
+                esco_q = tokens(esco_key) - {head_token(esco_key)}
+                if esco_q and esco_q < rome_q:
+                    return BROAD, key, label
+                if rome_q and rome_q < esco_q and narrow is None:
+                    narrow = (NARROW, key, label)
+    return narrow
+
+
 def _one_per_pair(mappings: list[Mapping]) -> list[Mapping]:
     """One mapping per (ROME, ESCO) pair: equivalents first, then the most confident."""
     best: dict[tuple[str, str], Mapping] = {}
@@ -242,6 +262,7 @@ class Aligner:
         isco = self._isco_rollup(mappings)
         mappings.extend(isco)
         mappings.extend(self._appellation_isco(mappings, isco))
+        mappings.extend(self._appellation_structure(mappings))
         return _one_per_pair(mappings)
 
     # -- structure ----------------------------------------------------------------------------------------------
@@ -405,6 +426,49 @@ class Aligner:
                         m.similarity,
                     )
                 )
+        return out
+
+    def _appellation_structure(self, mappings: list[Mapping]) -> list[Mapping]:
+        """An appellation with no occupation of its own, compared with the occupations its fiche's title and other
+        appellations are equivalent to: same head noun and all of the occupation's qualifiers among its own gives
+        broadMatch (the reverse narrowMatch), whatever the word overlap, since the fiche vouches for the domain
+        ("Responsable de chaîne de production" in a fiche whose "Responsable de production" is equivalent)."""
+        anchors: dict[str, dict[str, Mapping]] = defaultdict(dict)  # fiche -> occupation -> equivalent mapping
+        covered: set[str] = set()
+        for m in mappings:
+            if m.obj.kind != "occupation" or m.subject.kind not in ("fiche", "appellation"):
+                continue
+            covered.add(m.subject.iri)
+            fiche = m.subject.iri if m.subject.kind == "fiche" else m.subject.fiche
+            if (
+                m.equivalent
+                and fiche
+                and (m.obj.iri not in anchors[fiche] or m.confidence > anchors[fiche][m.obj.iri].confidence)
+            ):
+                anchors[fiche][m.obj.iri] = m
+        out = []
+        for item in self.items("appellation"):
+            if item.iri in covered or not anchors.get(item.fiche or ""):
+                continue
+            found: dict[str, Mapping] = {}
+            for occ, anchor in sorted(anchors[item.fiche or ""].items()):
+                relation = _qualifier_relation(item.label, anchor.obj)
+                if relation is None:
+                    continue
+                predicate, key, label = relation
+                how = "ESCO qualifiers all in" if predicate == BROAD else "ROME qualifiers all in the ESCO label, not"
+                found[occ] = Mapping(
+                    item,
+                    anchor.obj,
+                    predicate,
+                    round(0.75 * anchor.confidence, 3),
+                    COMPOSITE,
+                    f"'{key}' ~ '{label}': same head noun, {how} the ROME label; the occupation is "
+                    f"skos:{anchor.predicate} to {anchor.subject.kind} {anchor.subject.code} "
+                    f"'{anchor.subject.label}' of the same fiche ({anchor.confidence:.2f})",
+                    label,
+                )
+            out.extend(m for _, m in sorted(found.items()) if m.confidence >= PUBLISH_HIERARCHICAL)
         return out
 
     def _isco_rollup(self, mappings: Iterable[Mapping]) -> list[Mapping]:
