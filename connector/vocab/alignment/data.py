@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from connector.context import Context
 from connector.datasets.metadata import get_dataset_properties
-from connector.namespaces import ESCO, OWL, SKOS
+from connector.namespaces import ESCO, ESCO_DATA, OWL, SKOS
 from connector.store import GraphStore
 
 EN_WEIGHT = 0.95
@@ -35,11 +35,12 @@ class RomeItem:
 @dataclass
 class EscoConcept:
     iri: str
-    kind: str  # occupation | skill
+    kind: str  # occupation | skill | isco (an ISCO-08 group, a target of structural roll-ups only)
     pref_fr: str | None = None
     pref_en: str | None = None
     labels: list[tuple[str, float]] = field(default_factory=list)  # French labels with their weight
     isco: str | None = None
+    knowledge: bool = False  # an ESCO skill of type knowledge (a topic), not a skill/competence (an action)
 
 
 @dataclass
@@ -101,6 +102,13 @@ def read_input(ctx: Context) -> AlignmentInput:
         default_graphs=[esco_g],
     ):
         esco[r["c"]] = EscoConcept(r["c"], "occupation" if r["cls"].endswith("Occupation") else "skill")
+    for r in _rows(store, f"SELECT ?c WHERE {{ ?c <{ESCO}skillType> <{ESCO_DATA}skill-type/knowledge> }}", [esco_g]):
+        if r["c"] in esco:
+            esco[r["c"]].knowledge = True
+    for r in _rows(
+        store, f"SELECT ?c ?code WHERE {{ ?c a <{ESCO}ISCOGroup> ; <{SKOS}notation> ?code }}", default_graphs=[esco_g]
+    ):
+        esco[r["c"]] = EscoConcept(r["c"], "isco", isco=r["code"])
     for r in _rows(store, f"SELECT ?c ?g WHERE {{ ?c <{ESCO}memberOfISCOGroup> ?g }}", default_graphs=[esco_g]):
         if r["c"] in esco:
             esco[r["c"]].isco = r["g"].rsplit("/C", 1)[-1]
@@ -113,7 +121,7 @@ def read_input(ctx: Context) -> AlignmentInput:
     ):
         c = esco.get(r["c"])
         if c is None:
-            continue  # ISCO and skill groups are not aligned
+            continue  # skill groups are not aligned
         label, predicate = r["label"], r["p"]
         if r["lang"] == "en":
             # English labels help with the English job titles ROME uses ("Data engineer", "Scrum master").

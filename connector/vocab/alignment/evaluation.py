@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from connector.vocab.alignment.matcher import Mapping
 
 EQUIVALENT = {"exact", "close"}
+TRUTHFUL = {
+    "exactMatch": {"exact"},
+    "closeMatch": {"exact", "close"},
+    "broadMatch": {"broad"},
+    "narrowMatch": {"narrow"},
+}
+"""The judgements that make a published relation true (an exact pair is also close; broad and narrow are strict)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class Scores:
     published_any: int
     correct_any: int
     gold_related: int
+    by_relation: dict[str, tuple[int, int]] = field(default_factory=dict)  # relation -> (published, true)
 
     @property
     def precision_equivalent(self) -> float:
@@ -54,6 +62,10 @@ class Scores:
             "recall_exact_close": round(self.recall_equivalent, 3),
             "precision_any_relation": round(self.precision_any, 3),
             "recall_any_relation": round(self.recall_any, 3),
+            "precision_by_relation": {
+                rel: {"published": n, "true": ok, "precision": round(ok / n, 3) if n else 1.0}
+                for rel, (n, ok) in sorted(self.by_relation.items())
+            },
         }
 
 
@@ -69,15 +81,25 @@ def evaluate(mappings: Iterable[Mapping], gold: list[GoldPair]) -> Scores:
     """Published exact/close pairs must be gold exact/close; any published pair must be gold-related."""
     published = {(m.subject.kind, m.subject.code, m.obj.iri): m for m in mappings}
     pe = ce = pa = ca = 0
+    by_relation: dict[str, tuple[int, int]] = {}
     for g in gold:
         m = published.get((g.kind, g.code, g.esco))
         if m is None:
             continue
+        n, ok = by_relation.get(m.predicate, (0, 0))
+        by_relation[m.predicate] = (n + 1, ok + (g.gold in TRUTHFUL[m.predicate]))
         pa += 1
         ca += g.gold != "none"
         if m.equivalent:
             pe += 1
             ce += g.gold in EQUIVALENT
     return Scores(
-        len(gold), pe, ce, sum(g.gold in EQUIVALENT for g in gold), pa, ca, sum(g.gold != "none" for g in gold)
+        len(gold),
+        pe,
+        ce,
+        sum(g.gold in EQUIVALENT for g in gold),
+        pa,
+        ca,
+        sum(g.gold != "none" for g in gold),
+        by_relation,
     )

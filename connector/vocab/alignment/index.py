@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from connector.vocab.alignment.normalise import tokens, variants
 
 
-def _second(kv: tuple[int, float]) -> float:
-    return kv[1]
+def _similarity(hit: Hit) -> float:
+    return hit.similarity
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,10 @@ class LabelIndex:
     they still count in the similarity."""
     MAX_WORDS = 3
     """Only a label's rarest words generate candidates (a candidate sharing none of them cannot score high)."""
+    MIN_SIMILARITY = 0.3
+    """Candidates that cannot reach this similarity are not scored."""
+    MAX_SCORED = 600
+    """Candidates whose full similarity is computed, the best by their generating words, shorter labels first."""
 
     def __init__(self, labels: Iterable[tuple[str, str, float]]) -> None:
         self.exact: dict[str, list[Entry]] = defaultdict(list)
@@ -63,7 +67,8 @@ class LabelIndex:
         self._cache: dict[frozenset[str], list[Hit]] = {}
 
     def weight(self, words: Iterable[str]) -> float:
-        return sum(self.idf.get(w, self._default_idf) for w in words)
+        # fsum: exactly rounded, so the result does not depend on the (hash-seeded) iteration order of a set
+        return math.fsum(self.idf.get(w, self._default_idf) for w in words)
 
     def similar(self, words: frozenset[str], limit: int = 15) -> list[Hit]:
         """Entries sharing at least one not-too-common word, best IDF-weighted Dice first."""
@@ -72,21 +77,37 @@ class LabelIndex:
         cached = self._cache.get(words)
         if cached is not None:
             return cached
-        known = sorted((w for w in words if w in self.postings), key=lambda w: len(self.postings[w]))
+        known = sorted((w for w in words if w in self.postings), key=lambda w: (len(self.postings[w]), w))
         shared: dict[int, float] = defaultdict(float)
+        generating = 0.0
+        generated: list[str] = []
         for rank, w in enumerate(known):
             postings = self.postings[w]
             if rank >= self.MAX_WORDS or (rank > 0 and len(postings) > self.MAX_POSTINGS):
                 break
             idf = self.idf[w]
+            generating += idf
+            generated.append(w)
             for i in postings:
                 shared[i] += idf
         total = self.weight(words)
-        top = shared.items() if len(shared) <= limit * 3 else heapq.nlargest(limit * 3, shared.items(), key=_second)
+        rest = total - generating  # what the other words could add at most
+        # The full Dice of every candidate: ranking by the generating words alone would cut ties arbitrarily when
+        # the rarest word is common ("technicien informatique" among hundreds of "... informatique").
+        totals = self._totals
+        if len(shared) > self.MAX_SCORED:
+            top: Iterable[int] = heapq.nlargest(self.MAX_SCORED, shared, key=lambda i: (shared[i], -totals[i]))
+        else:
+            top = shared
+        # the generating words' weight is in shared[i]; add the other words the entry has
+        others = [(w, self.idf.get(w, self._default_idf)) for w in sorted(words.difference(generated))]
         hits = []
-        for i, _ in top:
+        for i in top:
+            if 2 * (shared[i] + rest) < self.MIN_SIMILARITY * (total + totals[i]):
+                continue  # cannot reach MIN_SIMILARITY whatever the other words share
             e = self.entries[i]
-            hits.append(Hit(e, 2 * self.weight(words & e.words) / (total + self._totals[i])))
-        hits.sort(key=lambda h: -h.similarity)
-        self._cache[words] = hits[:limit]
-        return self._cache[words]
+            both = shared[i] + math.fsum(idf for w, idf in others if w in e.words) if others else shared[i]
+            hits.append(Hit(e, 2 * both / (total + totals[i])))
+        hits = heapq.nlargest(limit, hits, key=_similarity)
+        self._cache[words] = hits
+        return hits

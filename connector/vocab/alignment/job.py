@@ -29,19 +29,26 @@ SSSOM_FILE = "rome-esco.sssom.tsv"
 
 @dataclass
 class Coverage:
-    """Share of ROME concepts with at least one published mapping (any relation, and exact/close)."""
+    """Share of ROME concepts with at least one published mapping: any relation to any ESCO concept (ISCO groups
+    included), any relation to an ESCO occupation or skill, and exact/close."""
 
     total: int = 0
     any: int = 0
+    concept: int = 0
     equivalent: int = 0
 
     def as_dict(self) -> dict[str, float | int]:
+        def share(n: int) -> float:
+            return round(n / self.total, 3) if self.total else 0.0
+
         return {
             "total": self.total,
             "mapped": self.any,
+            "mapped_to_occupation_or_skill": self.concept,
             "exact_close": self.equivalent,
-            "mapped_share": round(self.any / self.total, 3) if self.total else 0.0,
-            "exact_close_share": round(self.equivalent / self.total, 3) if self.total else 0.0,
+            "mapped_share": share(self.any),
+            "mapped_to_occupation_or_skill_share": share(self.concept),
+            "exact_close_share": share(self.equivalent),
         }
 
 
@@ -71,6 +78,8 @@ class AlignmentResult:
             d = c.as_dict()
             lines.append(
                 f"{key:<22} {d['mapped']:>6,}/{d['total']:<6,} mapped ({d['mapped_share']:.1%}), "
+                f"{d['mapped_to_occupation_or_skill']:>6,} to an ESCO occupation/skill "
+                f"({d['mapped_to_occupation_or_skill_share']:.1%}), "
                 f"{d['exact_close']:>6,} exact/close ({d['exact_close_share']:.1%})"
             )
         return lines
@@ -78,6 +87,7 @@ class AlignmentResult:
 
 def coverage(data: AlignmentInput, mappings: list[Mapping]) -> dict[str, Coverage]:
     mapped = {m.subject.iri for m in mappings}
+    concept = {m.subject.iri for m in mappings if m.obj.kind != "isco"}
     equivalent = {m.subject.iri for m in mappings if m.equivalent}
     out: dict[str, Coverage] = {}
     for digital in (False, True):
@@ -87,6 +97,7 @@ def coverage(data: AlignmentInput, mappings: list[Mapping]) -> dict[str, Coverag
                 if item.kind == kind and (item.digital or not digital):
                     c.total += 1
                     c.any += item.iri in mapped
+                    c.concept += item.iri in concept
                     c.equivalent += item.iri in equivalent
     return out
 
@@ -155,5 +166,6 @@ def _record(ctx: Context, ms: MappingSet, triples: int, cov: dict[str, Coverage]
     for key, c in cov.items():
         slug = key.replace(" ", "_")
         props[g[f"coverage_{slug}"].value] = decimal(c.any / c.total if c.total else 0.0)
+        props[g[f"coverage_concept_{slug}"].value] = decimal(c.concept / c.total if c.total else 0.0)
         props[g[f"coverage_exact_close_{slug}"].value] = decimal(c.equivalent / c.total if c.total else 0.0)
     set_dataset_properties(ctx.store, ctx.datasets, "alignment", props)  # type: ignore[arg-type]

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from connector.vocab.alignment.data import AlignmentInput, EscoConcept, RomeItem
-from connector.vocab.alignment.index import Hit, LabelIndex
-from connector.vocab.alignment.normalise import tokens, variants
+from connector.vocab.alignment.index import Entry, Hit, LabelIndex
+from connector.vocab.alignment.normalise import fold, head, head_token, tokens, variants
 
 EXACT, CLOSE, BROAD, NARROW = "exactMatch", "closeMatch", "broadMatch", "narrowMatch"
 LEXICAL = "semapv:LexicalMatching"
@@ -29,7 +29,13 @@ PUBLISH_EQUIVALENT = 0.75
 """Lowest confidence at which an exact/close mapping is published."""
 PUBLISH_HIERARCHICAL = 0.55
 """Lowest confidence at which a broad/narrow mapping is published."""
+LEAD = head("responsable")
+"""The head of team-lead titles ("Chef égoutier" is an égoutier in charge)."""
+PARTIAL_SIMILARITY = 0.3
+"""Lowest label word overlap of two job titles with the same head noun to be a near-equivalent candidate."""
 MAX_HIERARCHICAL = 3
+ISCO_AGREEMENT = 0.6
+"""Share of a fiche's mapped appellations that must fall in one ISCO group for the fiche to be placed in it."""
 """Broad/narrow mappings kept per ROME concept."""
 
 
@@ -66,7 +72,10 @@ def _lexical(item: RomeItem, index: LabelIndex, esco: dict[str, EscoConcept], mi
 
     ESCO skills list narrower terms among their alternative labels ("XML" for both "W3C standards" and "web
     programming"), so for skills an alternative label shared by several concepts only supports broadMatch.
+    Job titles with the same head noun and most of their qualifiers in common are near-equivalent candidates
+    (scored lower, so that only structural support can publish them).
     """
+    titles = item.kind in ("fiche", "appellation")
     found: dict[str, _Lexical] = {}
 
     def keep(iri: str, lex: _Lexical) -> None:
@@ -85,17 +94,59 @@ def _lexical(item: RomeItem, index: LabelIndex, esco: dict[str, EscoConcept], mi
                 predicate, how = BROAD, f"{how}, shared by several ESCO skills"
             keep(e.iri, _Lexical(predicate, 0.97 * w, 1.0, key, e.label, how))
         words = tokens(key)
+        rome_head = head(key) if titles else None
         for hit in index.similar(words):
-            lex = _classify(hit, words, trust, min_sim)
-            if lex is not None:
-                keep(hit.entry.iri, _Lexical(lex[0], lex[1], hit.similarity, key, hit.entry.label, lex[2]))
+            lex = _classify(hit, words, trust, min_sim, key, rome_head, item.kind != "competence")
+            if lex is None:
+                continue
+            if item.kind == "competence" and lex[0] == BROAD and esco[hit.entry.iri].knowledge:
+                # "Gérer des bases de données climatiques" is not a kind of the knowledge "base de données"
+                continue
+            keep(hit.entry.iri, _Lexical(lex[0], lex[1], hit.similarity, key, hit.entry.label, lex[2]))
     return found
 
 
-def _classify(hit: Hit, words: frozenset[str], trust: float, min_sim: float) -> tuple[str, float, str] | None:
+def _classify(
+    hit: Hit,
+    words: frozenset[str],
+    trust: float,
+    min_sim: float,
+    rome_key: str,
+    rome_head: str | None,
+    nouns: bool,
+) -> tuple[str, float, str] | None:
+    """The relation and lexical score of one ESCO label for one folded ROME label variant (``rome_key``).
+
+    ``nouns``: the ROME label is a noun phrase (a job title or a savoir), where "et"/"ou" joins two topics; in a
+    compétence it mostly joins two verbs ("Installer et configurer ...").
+    """
+    found = _classify_words(hit, words, trust, min_sim, rome_key, rome_head)
+    if found and found[0] == BROAD and nouns and _coordinated(rome_key) and not _coordinated(hit.entry.key):
+        # "Ingénieur systèmes et réseaux" covers both: the ESCO concept matching one part is narrower
+        return NARROW, found[1], found[2].replace("(more specific)", "(one part of a coordinated ROME label)")
+    return found
+
+
+def _coordinated(key: str) -> bool:
+    return " et " in f" {key} " or " ou " in f" {key} "
+
+
+def _classify_words(
+    hit: Hit, words: frozenset[str], trust: float, min_sim: float, rome_key: str, rome_head: str | None
+) -> tuple[str, float, str] | None:
     e, sim = hit.entry, hit.similarity
     if e.words == words:
         return CLOSE, 0.9 * e.weight * trust, "same content words as an ESCO label"
+    if rome_head and len(e.words) == 1 and e.weight < 0.95:
+        return None  # a one-word alternative label ("conseiller" for promotions demonstrator) is too ambiguous
+    if rome_head and sim >= PARTIAL_SIMILARITY and head(e.key) == rome_head:
+        titles = _titles(e, words, sim, rome_key, rome_head)
+        if titles is not None:
+            return titles[0], titles[1] * e.weight * trust, titles[2]
+    if rome_head and rome_head != LEAD and e.words < words:
+        # a job title containing another job's words under a different head is another job
+        # ("Technicien géologue" is no geologist); "Chef égoutier" is still an égoutier
+        return None
     if e.words < words and sim >= 0.5:
         # ESCO label's words all in the ROME label: the ROME concept is more specific.
         return BROAD, (0.35 + 0.5 * sim) * e.weight * trust, "ESCO label words all in the ROME label (more specific)"
@@ -104,6 +155,47 @@ def _classify(hit: Hit, words: frozenset[str], trust: float, min_sim: float) -> 
     if sim >= min_sim:
         return CLOSE, 0.85 * sim * e.weight * trust, f"label word overlap {sim:.2f}"
     return None
+
+
+def _titles(
+    e: Entry, words: frozenset[str], sim: float, rome_key: str, rome_head: str
+) -> tuple[str, float, str] | None:
+    """Two job titles with the same head noun (team-lead synonyms merged), compared by their qualifiers.
+
+    The title with more qualifiers is the narrower one ("Chef de projet TMA" < "chef de projet"), whatever the
+    word overlap; a bare head ("animateur") is trusted less, being the most ambiguous of labels. Siblings
+    ("opérateur extrusion" vs "opérateur injection") have qualifiers of their own on both sides: no candidate.
+    """
+    rome_q, esco_q = words - {head_token(rome_key)}, e.words - {head_token(e.key)}
+    if rome_q == esco_q:
+        return CLOSE, 0.9, f"same head noun '{rome_head}' and qualifiers"
+    bare = len(esco_q) <= 1 and len(e.words) <= 1
+    if esco_q < rome_q:
+        score = (0.3 + 0.5 * sim) if bare else (0.5 + 0.35 * sim)
+        return BROAD, score, "same head noun, ESCO qualifiers all in the ROME label (more specific)"
+    if rome_q < esco_q:
+        return NARROW, 0.35 + 0.5 * sim, "same head noun, ROME qualifiers all in the ESCO label (more general)"
+    return None
+
+
+def _qualifier_relation(title: str, occupation: EscoConcept) -> tuple[str, str, str] | None:
+    """broadMatch when a French or English preferred/alternative label of the occupation has the title's head noun
+    and only qualifiers the title has too, narrowMatch the reverse; with the ROME key and the ESCO label used."""
+    narrow = None
+    for key, _ in variants(title):
+        rome_head, rome_q = head(key), tokens(key) - {head_token(key)}
+        for label, weight in occupation.labels:
+            if weight < 0.9:
+                continue  # hidden labels and English alternative labels
+            for esco_key, _ in variants(label):
+                if head(esco_key) != rome_head:
+                    continue
+                esco_q = tokens(esco_key) - {head_token(esco_key)}
+                if esco_q and esco_q < rome_q:
+                    return BROAD, key, label
+                if rome_q and rome_q < esco_q and narrow is None:
+                    narrow = (NARROW, key, label)
+    return narrow
 
 
 def _one_per_pair(mappings: list[Mapping]) -> list[Mapping]:
@@ -167,6 +259,10 @@ class Aligner:
             mappings.extend(found)
         mappings.extend(self._fiche_rollup(mappings))
         mappings.extend(self._appellation_inheritance(mappings))
+        isco = self._isco_rollup(mappings)
+        mappings.extend(isco)
+        mappings.extend(self._appellation_isco(mappings, isco))
+        mappings.extend(self._appellation_structure(mappings))
         return _one_per_pair(mappings)
 
     # -- structure ----------------------------------------------------------------------------------------------
@@ -183,24 +279,41 @@ class Aligner:
                     anchors[fiche].add(occ)
         return anchors
 
-    def _isco_votes(self, anchors: dict[str, set[str]]) -> dict[str, Counter[str]]:
-        votes: dict[str, Counter[str]] = {}
-        for fiche, occs in anchors.items():
-            votes[fiche] = Counter(c for o in occs if (c := self.data.esco[o].isco))
+    def _isco_votes(self, anchors: dict[str, set[str]]) -> dict[str, tuple[Counter[str], str]]:
+        """Per fiche, the ISCO groups of the occupations its title and appellations match exactly; a fiche without
+        any takes those of its domaine professionnel (the fiches sharing its code's first three characters)."""
+        own = {f: Counter(c for o in occs if (c := self.data.esco[o].isco)) for f, occs in anchors.items()}
+        domaines: dict[str, Counter[str]] = defaultdict(Counter)
+        for fiche, counter in own.items():
+            domaines[self.data.rome[fiche].code[:3]].update(counter)
+        votes: dict[str, tuple[Counter[str], str]] = {}
+        for item in self.items("fiche"):
+            if own.get(item.iri):
+                votes[item.iri] = (own[item.iri], "occupations matched by the fiche's appellations")
+            elif domaines.get(item.code[:3]):
+                votes[item.iri] = (domaines[item.code[:3]], f"occupations matched in domaine {item.code[:3]}")
         return votes
 
     def _occupation_structure(
-        self, fiche: str, c: EscoConcept, votes: dict[str, Counter[str]], fiche_skills: dict[str, set[str]]
+        self,
+        fiche: str,
+        c: EscoConcept,
+        votes: dict[str, tuple[Counter[str], str]],
+        fiche_skills: dict[str, set[str]],
     ) -> tuple[float, str]:
         notes = []
         isco_score = 0.5
-        counter = votes.get(fiche)
+        counter, source = votes.get(fiche, (None, ""))
         if counter and c.isco:
             total = sum(counter.values())
             same = counter.get(c.isco, 0)
             minor = sum(n for g, n in counter.items() if g[:3] == c.isco[:3])
             isco_score = (same + 0.5 * (minor - same)) / total
-            notes.append(f"ISCO {c.isco} shared by {same}/{total} occupations matched by the fiche's appellations")
+            if not source.startswith("occupations matched by the fiche"):
+                # the domaine only confirms: its fiches are many and varied, a minority group is no evidence against
+                isco_score = max(0.5, isco_score)
+            if same or source.startswith("occupations matched by the fiche"):
+                notes.append(f"ISCO {c.isco} shared by {same}/{total} {source}")
         skills = _cosine(fiche_skills.get(fiche, set()), self.data.occupation_skills.get(c.iri, set()))
         skill_score = min(1.0, skills / 0.15)
         if skills:
@@ -313,4 +426,110 @@ class Aligner:
                         m.similarity,
                     )
                 )
+        return out
+
+    def _appellation_structure(self, mappings: list[Mapping]) -> list[Mapping]:
+        """An appellation with no occupation of its own, compared with the occupations its fiche's title and other
+        appellations are equivalent to: same head noun and all of the occupation's qualifiers among its own gives
+        broadMatch (the reverse narrowMatch), whatever the word overlap, since the fiche vouches for the domain
+        ("Responsable de chaîne de production" in a fiche whose "Responsable de production" is equivalent)."""
+        anchors: dict[str, dict[str, Mapping]] = defaultdict(dict)  # fiche -> occupation -> equivalent mapping
+        covered: set[str] = set()
+        for m in mappings:
+            if m.obj.kind != "occupation" or m.subject.kind not in ("fiche", "appellation"):
+                continue
+            covered.add(m.subject.iri)
+            fiche = m.subject.iri if m.subject.kind == "fiche" else m.subject.fiche
+            if (
+                m.equivalent
+                and fiche
+                and (m.obj.iri not in anchors[fiche] or m.confidence > anchors[fiche][m.obj.iri].confidence)
+            ):
+                anchors[fiche][m.obj.iri] = m
+        out = []
+        for item in self.items("appellation"):
+            if item.iri in covered or not anchors.get(item.fiche or ""):
+                continue
+            found: dict[str, Mapping] = {}
+            for occ, anchor in sorted(anchors[item.fiche or ""].items()):
+                relation = _qualifier_relation(item.label, anchor.obj)
+                if relation is None:
+                    continue
+                predicate, key, label = relation
+                how = "ESCO qualifiers all in" if predicate == BROAD else "ROME qualifiers all in the ESCO label, not"
+                found[occ] = Mapping(
+                    item,
+                    anchor.obj,
+                    predicate,
+                    round(0.75 * anchor.confidence, 3),
+                    COMPOSITE,
+                    f"'{key}' ~ '{label}': same head noun, {how} the ROME label; the occupation is "
+                    f"skos:{anchor.predicate} to {anchor.subject.kind} {anchor.subject.code} "
+                    f"'{anchor.subject.label}' of the same fiche ({anchor.confidence:.2f})",
+                    label,
+                )
+            out.extend(m for _, m in sorted(found.items()) if m.confidence >= PUBLISH_HIERARCHICAL)
+        return out
+
+    def _isco_rollup(self, mappings: Iterable[Mapping]) -> list[Mapping]:
+        """A fiche whose mapped appellations fall in one ISCO-08 unit group is narrower than that group.
+
+        Only equivalent and broadMatch mappings place an appellation inside the group of its ESCO occupation (a
+        narrowMatch target is inside the appellation, not the reverse). Items are counted by label (a fiche's title
+        is usually also one of its appellations), and at least two must agree: one title says little about a
+        whole fiche. Confidence grows with the share of mapped labels agreeing and with the share of the fiche's
+        appellations that are mapped at all.
+        """
+        groups = {c.isco: c for c in self.data.esco.values() if c.kind == "isco" and c.isco}
+        placed: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # fiche -> label -> groups
+        for m in mappings:
+            if m.predicate == NARROW or m.obj.kind != "occupation" or not m.obj.isco:
+                continue
+            fiche = m.subject.iri if m.subject.kind == "fiche" else m.subject.fiche
+            if fiche is not None and m.subject.kind in ("fiche", "appellation"):
+                placed[fiche][fold(m.subject.label)].add(m.obj.isco)
+        size: Counter[str] = Counter(i.fiche for i in self.data.rome.values() if i.kind == "appellation")
+        out = []
+        for fiche, items in sorted(placed.items()):
+            votes = Counter(g for gs in items.values() for g in gs)
+            group, agree = min(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+            if agree < 2 or agree / len(items) < ISCO_AGREEMENT or group not in groups:
+                continue
+            mapped_share = min(1.0, len(items) / max(size.get(fiche, 1), 1))
+            confidence = 0.5 + 0.25 * agree / len(items) + 0.2 * mapped_share
+            item = self.data.rome[fiche]
+            out.append(
+                Mapping(
+                    item,
+                    groups[group],
+                    BROAD,
+                    round(confidence, 3),
+                    COMPOSITE,
+                    f"{agree} of the {len(items)} mapped labels (title, appellations) of this fiche "
+                    f"({size.get(fiche, 0)} appellations) are equivalent to or narrower than ESCO occupations of "
+                    f"ISCO group {group}",
+                )
+            )
+        return out
+
+    def _appellation_isco(self, mappings: Iterable[Mapping], isco: list[Mapping]) -> list[Mapping]:
+        """An appellation without a mapping of its own is inside the ISCO group its fiche is inside."""
+        mapped = {m.subject.iri for m in mappings}
+        by_fiche = {m.subject.iri: m for m in isco}
+        out = []
+        for item in self.items("appellation"):
+            m = by_fiche.get(item.fiche or "")
+            if m is None or item.iri in mapped:
+                continue
+            out.append(
+                Mapping(
+                    item,
+                    m.obj,
+                    BROAD,
+                    round(0.9 * m.confidence, 3),
+                    COMPOSITE,
+                    f"appellation of fiche {m.subject.code} '{m.subject.label}', which has skos:broadMatch to ISCO "
+                    f"group {m.obj.isco} ({m.confidence:.2f})",
+                )
+            )
         return out

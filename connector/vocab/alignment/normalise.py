@@ -39,7 +39,6 @@ STOPWORDS = frozenset(
         "sa",
         "se",
         "ses",
-        "son",
         "sur",
         "un",
         "une",
@@ -47,18 +46,57 @@ STOPWORDS = frozenset(
         "h",
         "f",
         "hf",
+        # knowledge labels: "Connaissance des principes DevOps" is about DevOps
+        "connaissance",
+        "connaissances",
+        "notion",
+        "notions",
+        "principe",
+        "principes",
     ]
+)
+SYNONYMS = {
+    # ESCO French says "TIC" or "informatique" where ROME says "informatique", "IT" or "SI"; both say "numérique"
+    # and "digital". Canonical forms only for content words, so that "Ingénieur sécurité informatique" and
+    # "ingénieur en sécurité des TIC" have the same content words.
+    "tic": "informatique",
+    "ict": "informatique",
+    "it": "informatique",
+    "digital": "numerique",
+    "digitaux": "numerique",
+    "digitale": "numerique",
+    "numeriques": "numerique",
+    "cyber": "cybersecurite",
+    # English job-title words that ROME titles and ESCO's English labels use, in their French form, so that
+    # "Développeur / Développeuse multimédia" meets "multimedia developer".
+    "developer": "developpeur",
+    "engineer": "ingenieur",
+    "technician": "technicien",
+    "architect": "architecte",
+    "analyst": "analyste",
+    "specialist": "specialiste",
+    "administrator": "administrateur",
+    "cybersecurity": "cybersecurite",
+    "security": "securite",
+    "network": "reseau",
+    "software": "logiciel",
+}
+_PHRASES = (
+    (re.compile(r"\btechnologies? de l information et de la communication\b"), "tic"),
+    (re.compile(r"\btechnologies? de l information\b"), "tic"),
+    (re.compile(r"\bsystemes? d information\b"), "si"),
+    (re.compile(r"\b(?:centres? de donnees|data cent(?:er|re)s?)\b"), "datacenter"),
 )
 _PARENS = re.compile(r"\s*\([^)]*\)")
 _NON_WORD = re.compile(r"[^a-z0-9+#]+")
+_COMBINING = re.compile(r"[\u0300-\u036f]")  # the combining diacritics NFKD splits off Latin letters
 
 
 @lru_cache(maxsize=200_000)
 def fold(label: str) -> str:
     """Lower case, no accents, ligatures expanded, punctuation as single spaces."""
     s = label.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower()
+    s = _COMBINING.sub("", unicodedata.normalize("NFKD", s)).lower()
     return _NON_WORD.sub(" ", s).strip()
 
 
@@ -69,19 +107,22 @@ def gender_forms(label: str) -> list[str]:
     "développeur web/développeuse web" -> ["développeur web", "développeuse web"].
     """
     if " / " in label:
-        left, right = label.split(" / ", 1)
-        n = len(left.split())
-        right_words = right.split()
-        if len(right_words) > n:
-            tail = " ".join(right_words[n:])
-            return [f"{left} {tail}", right]
-        return [left, right]
+        return _with_tail(*label.split(" / ", 1))
     if label.count("/") == 1 and not _PARENS.search(label):
-        parts = [p.strip() for p in label.split("/")]
-        # "développeur web/développeuse web", but not "TCP/IP" or "E/S"
-        if all(len(p) >= 4 for p in parts):
-            return parts
+        left, right = (p.strip() for p in label.split("/"))
+        # "développeur web/développeuse web", "chargé/chargée d'enseignement", but not "TCP/IP" or "E/S"
+        if len(left) >= 4 and len(right) >= 4:
+            return _with_tail(left, right)
     return [label]
+
+
+def _with_tail(left: str, right: str) -> list[str]:
+    """The masculine form gets the tail the feminine form carries beyond it ("Agent / Agente d'entretien")."""
+    n = len(left.split())
+    right_words = right.split()
+    if len(right_words) > n:
+        return [f"{left} {' '.join(right_words[n:])}", right]
+    return [left, right]
 
 
 @lru_cache(maxsize=200_000)
@@ -116,8 +157,9 @@ def stem(word: str) -> str:
         ("eres", "er"),
         ("aux", "al"),
         ("effe", "ef"),
+        ("effes", "ef"),
     ):
-        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+        if word.endswith(suffix) and len(word) >= len(suffix) + 2:
             return word[: -len(suffix)] + repl
     if len(word) > 3 and word[-1] in "sx":
         word = word[:-1]
@@ -128,5 +170,26 @@ def stem(word: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def tokens(folded: str) -> frozenset[str]:
-    """Content words of a folded label, stemmed."""
-    return frozenset(stem(w) for w in folded.split() if w not in STOPWORDS)
+    """Content words of a folded label, stemmed, with domain synonyms in one canonical form."""
+    for pattern, repl in _PHRASES:
+        folded = pattern.sub(repl, folded)
+    return frozenset(stem(SYNONYMS.get(w, w)) for w in folded.split() if w not in STOPWORDS)
+
+
+HEAD_SYNONYMS = {"chef": "responsabl", "manager": "responsabl", "superviseur": "responsabl"}
+"""Head nouns that name the same role ("Chef de projet", "Responsable de projet", "Project manager")."""
+
+
+@lru_cache(maxsize=200_000)
+def head_token(folded: str) -> str:
+    """The head noun of a folded job title as a content word: its first content word, stemmed."""
+    for w in folded.split():
+        if w not in STOPWORDS:
+            return stem(SYNONYMS.get(w, w))
+    return ""
+
+
+def head(folded: str) -> str:
+    """The head noun with team-lead synonyms merged ("chef", "responsable", "manager" name the same role)."""
+    h = head_token(folded)
+    return HEAD_SYNONYMS.get(h, h)

@@ -62,6 +62,7 @@ class MappingSet:
             "romesavoir": f"{r}savoir/",
             "escooccupation": "http://data.europa.eu/esco/occupation/",
             "escoskill": "http://data.europa.eu/esco/skill/",
+            "escoisco": "http://data.europa.eu/esco/isco/",
             "skos": SKOS,
             "semapv": SEMAPV,
             "sssom": SSSOM,
