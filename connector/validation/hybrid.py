@@ -267,11 +267,11 @@ class RustPart:
     object_predicates: frozenset[ox.NamedNode]
     nodes: frozenset[object]
 
-    def triggered(self, types: set, predicates: set, nodes: set) -> bool:
+    def triggered(self, types: set, predicates: set) -> bool:
+        """Whether the data can give this shape a focus node (a ``sh:targetNode`` always does, even a node the
+        data does not mention)."""
         return bool(
-            self.classes & types
-            or (self.subject_predicates | self.object_predicates) & predicates
-            or (self.nodes and self.nodes & nodes)
+            self.nodes or self.classes & types or (self.subject_predicates | self.object_predicates) & predicates
         )
 
 
@@ -323,8 +323,7 @@ class Plan:
         if _SUBCLASS in predicates:
             return self.rust_text
         types = {t.object for t in data if t.predicate == _RDF_TYPE}
-        nodes = {t.subject for t in data} | {t.object for t in data}
-        chosen = frozenset(i for i, p in enumerate(self.rust_parts) if p.triggered(types, predicates, nodes))
+        chosen = frozenset(i for i, p in enumerate(self.rust_parts) if p.triggered(types, predicates))
         text = self._texts.get(chosen)
         if text is None:
             if len(self._texts) >= 64:  # data of many different shapes: keep the cache small

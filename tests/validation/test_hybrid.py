@@ -208,6 +208,27 @@ def test_profiles_with_qualified_shapes_and_comparisons_give_the_reference_resul
     assert Counter(r.key() for r in hybrid.results) == Counter(r.key() for r in reference.results)
 
 
+def test_small_data_keeps_the_shapes_it_can_trigger_and_target_nodes() -> None:
+    """Small data gets only the shapes it can trigger; a sh:targetNode shape applies even to a node the data does
+    not mention."""
+    shapes = Graph().parse(
+        data=PREFIXES
+        + """ex:Absent a sh:NodeShape ; sh:targetNode ex:absent ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .
+        ex:Other a sh:NodeShape ; sh:targetClass ex:Other ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .
+        ex:T1 a sh:NodeShape ; sh:targetClass ex:T ; sh:property [ sh:path ex:q ; sh:minCount 1 ] .""",
+        format="turtle",
+    )
+    data = b"<http://ex/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://ex/T> .\n"
+    reference = validate(data, shapes=[shapes], media_type=NT, engine="reference")
+    hybrid = validate(data, shapes=[shapes], media_type=NT)
+    assert hybrid.engine == "hybrid (shacl-rust)"
+    assert sorted(r.key() for r in hybrid.results) == sorted(r.key() for r in reference.results)
+    assert {r.focus_node for r in reference.results} == {"http://ex/absent", "http://ex/a"}
+    plan = plan_for(shapes)
+    text = plan.rust_text_for(list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES)))
+    assert "http://ex/Other" not in text and "http://ex/absent" in text and "http://ex/T1" in text
+
+
 def test_the_plan_names_what_pyshacl_validates() -> None:
     plan = plan_for(default_registry().shapes_graph("gen-training"))
     period = "https://w3id.org/gen-skills/shapes/gen-training#PeriodShape"
