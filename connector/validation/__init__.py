@@ -17,6 +17,7 @@ constraint component and (with ``provenance``) the source file and row of our ow
 from connector.validation.engine import list_profiles, validate
 from connector.validation.errors import (
     DataSyntaxError,
+    IncomparableValues,
     ShapesError,
     UnknownProfile,
     ValidationServiceError,
@@ -29,6 +30,7 @@ from connector.validation.vocabularies import Vocabularies
 __all__ = [
     "SEVERITIES",
     "DataSyntaxError",
+    "IncomparableValues",
     "Profile",
     "ProfileRegistry",
     "ShapesError",

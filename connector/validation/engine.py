@@ -29,7 +29,7 @@ from rdflib import BNode, Graph, URIRef
 from connector import events
 from connector.config import DEFAULT_BASE_IRI
 from connector.validation.data import DataInput, parse_triples, to_graph, to_rdflib
-from connector.validation.errors import ShapesError, ValidationTimeout
+from connector.validation.errors import IncomparableValues, ShapesError, ValidationTimeout
 from connector.validation.profiles import ProfileRegistry, load_shapes
 from connector.validation.report import ValidationReport
 from connector.validation.results import SourceIndex, read_results
@@ -152,6 +152,11 @@ def run_pyshacl(data_graph: Graph, shapes_graph: Graph, deadline: float | None =
         raise
     except ReportableRuntimeError as exc:
         raise ShapesError(f"the shapes cannot be applied: {exc.message}") from None
+    except (TypeError, ArithmeticError) as exc:  # raised by rdflib's literal comparisons inside pyshacl
+        raise IncomparableValues(
+            "the data holds values a comparison constraint (sh:lessThan, sh:minInclusive, ...) cannot order, "
+            f"e.g. a date against a plain string or NaN: {type(exc).__name__}: {exc}; check the literals' datatypes"
+        ) from None
     return ValidationReport(
         results=read_results(report_graph, shapes_graph),
         engine="pyshacl",

@@ -29,3 +29,8 @@ class DataSyntaxError(ValidationServiceError, ValueError):
 
 class ValidationTimeout(ValidationServiceError):
     """Validation ran longer than its time limit and was stopped."""
+
+
+class IncomparableValues(ValidationServiceError):
+    """pyshacl stopped on values a comparison constraint (``sh:lessThan``, ``sh:minInclusive``...) cannot order,
+    such as a date against a plain string or ``"NaN"^^xsd:decimal``; SHACL would report them, pyshacl raises."""

@@ -85,6 +85,25 @@ def test_bad_requests(client: TestClient) -> None:
     assert post(client, b"").status_code == 400
 
 
+def test_values_pyshacl_cannot_compare_are_a_clear_422(client: TestClient) -> None:
+    """pyshacl raises on NaN inside sh:lessThanOrEquals; the caller gets a problem, not a 500. Values it can tell
+    apart as incomparable (a date and a string) are reported as SHACL says."""
+
+    def run(start: str, end: str):  # noqa: ANN202
+        body = (
+            "@prefix prov: <http://www.w3.org/ns/prov#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+            f"<urn:run> a prov:Activity ; prov:startedAtTime {start} ; prov:endedAtTime {end} .\n"
+        ).encode()
+        return post(client, body, query="profile=provenance", accept="application/json")
+
+    nan = run('"NaN"^^xsd:decimal', "3.5")
+    assert nan.status_code == 422 and nan.headers["content-type"] == "application/problem+json"
+    assert "cannot order" in nan.json()["detail"]
+    reported = run('"2020-01-01T00:00:00Z"^^xsd:dateTime', '"soon"')
+    assert reported.status_code == 200
+    assert "A job run cannot end before it started." in reported.text
+
+
 def test_uploads_above_the_anonymous_limit_need_the_validator_role(client: TestClient) -> None:
     body = (DATA / "partner-elm-ok.ttl").read_bytes()
     assert len(body) > 2000

@@ -16,6 +16,7 @@ from connector.context import Context
 from connector.store.formats import RDF_MEDIA_TYPES
 from connector.validation import (
     DataSyntaxError,
+    IncomparableValues,
     ShapesError,
     UnknownProfile,
     ValidationTimeout,
@@ -127,6 +128,8 @@ def _run(job: Callable[[], T]) -> T:
         raise Problem(409, "Vocabulary not loaded", str(exc)) from None
     except ShapesError as exc:
         raise Problem(500, "Ill-formed shapes", str(exc)) from None
+    except IncomparableValues as exc:
+        raise Problem(422, "Values cannot be compared", str(exc)) from None
     except ValidationTimeout as exc:
         raise Problem(503, "Validation timeout", str(exc), headers={"Retry-After": "60"}) from None
 
