@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -90,10 +89,6 @@ class Training:
 
     kind = "training"
 
-    def canonical(self) -> dict[str, Any]:
-        """A JSON-able form whose hash identifies the content (dates as ISO strings)."""
-        return _jsonable(asdict(self))
-
 
 @dataclass(frozen=True)
 class JobSkill:
@@ -123,9 +118,6 @@ class JobSheet:
 
     kind = "job-sheet"
 
-    def canonical(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
-
 
 Record = Training | JobSheet
 
@@ -138,13 +130,3 @@ class Parsed:
     record: Record | None = None
     record_id: str | None = None
     problems: list[Problem] = field(default_factory=list)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
