@@ -234,3 +234,24 @@ def test_shared_organisation_triples_follow_their_records(mctx: Context, tmp_pat
     mctx.store.drop_graph(graph[0])
     report = run_job(mctx, JobOptions("trainings", [path]))
     assert report.counts.mapped == 1 and mctx.store.count(graph[0]) == report.published_triples > 50
+
+
+def _void_triples(ctx: Context) -> list[int]:
+    rows = ctx.store.select(
+        f"SELECT ?n WHERE {{ <{ctx.minted.dataset}trainings> <http://rdfs.org/ns/void#triples> ?n }}",
+        default_graphs=[ctx.datasets.get("catalog").graph],
+    )
+    return [r["n"] for r in rows]
+
+
+def test_void_follows_each_publish(mctx: Context, tmp_path: Path) -> None:
+    graph = mctx.datasets.get("trainings").graph
+    path = write_csv(tmp_path / "t.csv", [row("V1"), row("V2")])
+    run_job(mctx, JobOptions("trainings", [path]))
+    assert _void_triples(mctx) == [mctx.store.count(graph)]
+    mctx.store.drop_graph(mctx.datasets.get("catalog").graph)  # the VoID is gone: an unchanged run measures again
+    again = run_job(mctx, JobOptions("trainings", [path]))
+    assert again.counts.unchanged == 2 and _void_triples(mctx) == [mctx.store.count(graph)]
+    write_csv(path, [row("V1")])
+    run_job(mctx, JobOptions("trainings", [path]))
+    assert _void_triples(mctx) == [mctx.store.count(graph)]
