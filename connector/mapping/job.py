@@ -35,13 +35,11 @@ from typing import Any, Literal
 from connector import __version__, events
 from connector.context import Context
 from connector.datasets.void import refresh_published_void
-from connector.mapping import gate
+from connector.mapping import batch as batch_worker
 from connector.mapping.job_sheets import read_job_sheets_csv, read_job_sheets_json, read_job_sheets_yaml
 from connector.mapping.lheo import read_lheo
 from connector.mapping.ntriples import Lines
 from connector.mapping.provenance import activity_triples, record_provenance
-from connector.mapping.rdf_job_sheet import job_sheet_triples
-from connector.mapping.rdf_training import training_triples
 from connector.mapping.records import FileRejected, JobSheet, Parsed, Problem, Training
 from connector.mapping.state import RecordState
 from connector.mapping.terms import Profile
@@ -260,13 +258,10 @@ class _Quarantine:
 class _Pending:
     """A changed record waiting for validation."""
 
-    id: str
+    record: Training | JobSheet
     digest: str
     file: str
     location: str
-    ntriples: bytes
-    concepts: set[str]
-    """Vocabulary concepts the record references (their vocabulary facts join the validated batch)."""
 
 
 class _Aborted(Exception):
@@ -363,7 +358,7 @@ class _Runner:
         self.org_names: dict[str, str] = {}
         self.pending: list[_Pending] = []
         # batches being validated by worker processes; bounded so memory does not grow with the input
-        self.inflight: deque[tuple[list[_Pending], Future[list[gate.Violation]]]] = deque()
+        self.inflight: deque[tuple[list[_Pending], Future[batch_worker.BatchResult]]] = deque()
         self.batches = 0
         self.pool: ProcessPoolExecutor | None = None
         try:
@@ -449,8 +444,7 @@ class _Runner:
             name = self.org_names.setdefault(record.provider_siret, record.provider_name)
             if name != record.provider_name:
                 record = replace(record, provider_name=name)
-        lines = self._map(record)
-        self.pending.append(_Pending(record.id, digest, src.file, src.location, lines.text().encode(), lines.concepts))
+        self.pending.append(_Pending(record, digest, src.file, src.location))
         if len(self.pending) >= BATCH:
             self._flush()
 
@@ -483,46 +477,37 @@ class _Runner:
         parts = [MAPPING_VERSION, self.ctx.settings.base_iri, json.dumps(versions, sort_keys=True), sizes]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
-    def _map(self, record: Training | JobSheet) -> Lines:
-        if isinstance(record, Training):
-            return training_triples(record, self.profile, self.vocab)
-        return job_sheet_triples(record, self.profile, self.vocab)
-
     def _flush(self, final: bool = False) -> None:
-        """Send the pending batch to validation (worker processes for big jobs, in-process for small ones)."""
+        """Send the pending batch to be mapped and validated: by the worker processes for big jobs (the vocabulary
+        goes to each once), in-process for small ones."""
         if not self.pending:
             return
         batch, self.pending = self.pending, []
-        concepts: set[str] = set().union(*(p.concepts for p in batch))
-        data = b"".join(p.ntriples for p in batch) + self.vocab.context_triples(concepts).encode()
+        records = [p.record for p in batch]
         workers = self.settings.mapping_workers
         self.batches += 1
         if self.pool is None and workers > 1 and (not final or self.batches > 1):
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"))
+            self.pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=get_context("forkserver"),
+                initializer=batch_worker.init,
+                initargs=(self.vocab.complete(),),
+            )
         if self.pool is None:
-            self._apply_validation(batch, gate.validate_batch(data, self.report.profile))
+            self._apply_validation(batch, batch_worker.map_batch(records, self.report.profile, self.vocab))
             return
-        self.inflight.append((batch, self.pool.submit(gate.validate_batch, data, self.report.profile)))
+        self.inflight.append((batch, self.pool.submit(batch_worker.map_batch, records, self.report.profile)))
         while len(self.inflight) > 2 * workers:
             done, future = self.inflight.popleft()
             self._apply_validation(done, future.result())
 
-    def _apply_validation(self, batch: list[_Pending], violations: list[gate.Violation]) -> None:
-        failed: dict[str, list[Problem]] = {}
-        for v in violations:
-            # the record owning the focus node, else every record mentioning it (a shared node)
-            owners = [p for p in batch if v.focus.split("#")[0] == self._record_iri(p.id)] or [
-                p for p in batch if f"<{v.focus}>".encode() in p.ntriples
-            ]
-            for p in owners:
-                failed.setdefault(p.id, []).append(
-                    Problem(f"SHACL: {v.message}", v.path.rsplit("/", 1)[-1] if v.path else None, v.value)
-                )
+    def _apply_validation(self, batch: list[_Pending], result: batch_worker.BatchResult) -> None:
         for p in batch:
-            if p.id in failed:
-                self._reject(p.file, p.location, p.id, failed[p.id])
+            rid = p.record.id
+            if rid in result.problems:
+                self._reject(p.file, p.location, rid, result.problems[rid])
             else:
-                self.state.stage(p.id, p.digest, p.ntriples, p.file, p.location)
+                self.state.stage(rid, p.digest, result.triples[rid], p.file, p.location)
                 self.report.counts.mapped += 1
 
     def _record_iri(self, record_id: str) -> str:

@@ -47,6 +47,11 @@ class Vocabulary:
     load_labels: Callable[[], dict[str, str]] | None = None
     """Labels are read on first use only: an unchanged re-run maps nothing and never needs them."""
 
+    def complete(self) -> Vocabulary:
+        """This vocabulary with its labels read, so that it can go to worker processes (which have no store)."""
+        self.label("")
+        return self
+
     # -- look-ups -------------------------------------------------------------------------------------------------
     def label(self, iri: str) -> str | None:
         if self.load_labels is not None:

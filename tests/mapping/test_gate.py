@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import zlib
+from dataclasses import replace
+
 import pyoxigraph as ox
 import pytest
 
 from connector.context import Context
 from connector.mapping import gate
+from connector.mapping.batch import map_batch
 from connector.mapping.fields import fold
 from connector.mapping.rdf_training import training_triples
 from connector.mapping.terms import Profile
@@ -82,3 +86,15 @@ def test_gate_catches_each_break_and_agrees_with_pyshacl(batch: bytes) -> None:
 def test_gate_ignores_warnings_and_infos(mctx: Context) -> None:
     triples = [t for t in _training(mctx, "W") if t.predicate.value != ELM + "hasPart"]  # no session: a Warning
     assert gate.validate_batch(_with_context(mctx, triples), "gen-training") == []
+
+
+def test_batch_traces_each_violation_to_its_record(mctx: Context) -> None:
+    """A batch maps, validates and compresses its records; a violation rejects only the record it belongs to."""
+    raw = {_HEADER_KEYS[fold(h)]: v for h, v in zip(HEADER.split(";"), row("OK").split(";"), strict=True)}
+    good = training_from_raw(raw, 10_000)
+    bad = replace(good, id="FAR", latitude=123.5)  # past the reader's range check: only the gate can catch it
+    result = map_batch([good, bad], "gen-training", load_vocabulary(mctx))
+    assert set(result.problems) == {"FAR"} and set(result.triples) == {"OK"}
+    assert any("Latitude out of range" in p.reason for p in result.problems["FAR"])
+    published = list(ox.parse(zlib.decompress(result.triples["OK"]), format=ox.RdfFormat.N_TRIPLES))
+    assert ox.NamedNode(f"{BASE}gen/training/OK") in {t.subject for t in published}

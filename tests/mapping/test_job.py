@@ -255,3 +255,27 @@ def test_void_follows_each_publish(mctx: Context, tmp_path: Path) -> None:
     write_csv(path, [row("V1")])
     run_job(mctx, JobOptions("trainings", [path]))
     assert _void_triples(mctx) == [mctx.store.count(graph)]
+
+
+def test_worker_pool_publishes_what_the_in_process_path_does(
+    mctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Big jobs map and validate in worker processes: same graph, same rejections as a small job in-process."""
+    from connector.mapping import job
+
+    rows = [row(f"P{i}") for i in range(9)] + [row("BAD-LAT", lat="-91"), row("NO-END", sessions="2026-02-01/")]
+    rows += [row("NO-ESCO", esco="", romecomp="")]
+    path = write_csv(tmp_path / "t.csv", rows)
+    single = run_job(mctx, JobOptions("trainings", [path], dry_run=True))
+    run_job(mctx, JobOptions("trainings", [path]))
+    in_process = graph_of(mctx, "trainings")
+    mctx.store.drop_graph(mctx.datasets.get("trainings").graph)
+    for state in (mctx.settings.home / "mapping").glob("state.sqlite*"):
+        state.unlink()
+    monkeypatch.setattr(job, "BATCH", 4)  # three batches: the pool starts
+    mctx.settings.mapping_workers = 2
+    pooled = run_job(mctx, JobOptions("trainings", [path]))
+    assert pooled.state == "succeeded", pooled.message
+    assert (pooled.counts.mapped, pooled.counts.rejected) == (single.counts.mapped, single.counts.rejected) == (11, 1)
+    assert quarantine(mctx, pooled.id) == quarantine(mctx, single.id)
+    assert graph_of(mctx, "trainings") == in_process
