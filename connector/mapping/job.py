@@ -40,7 +40,7 @@ from connector.mapping.job_sheets import read_job_sheets_csv, read_job_sheets_js
 from connector.mapping.lheo import read_lheo
 from connector.mapping.ntriples import Lines
 from connector.mapping.provenance import activity_triples, record_provenance
-from connector.mapping.records import FileRejected, JobSheet, Parsed, Problem, Training
+from connector.mapping.records import FileRejected, JobSheet, Parsed, Problem, SourceRef, Training
 from connector.mapping.state import RecordState
 from connector.mapping.terms import Profile
 from connector.mapping.trainings import read_training_csv, read_training_json
@@ -411,6 +411,16 @@ class _Runner:
         counts = self.report.counts
         counts.read += 1
         src = parsed.source
+        digest = None
+        if parsed.content is not None:  # checks deferred: an unchanged record costs only the hash of its raw form
+            digest = self._digest(parsed.content)
+            rid = parsed.record_id
+            if rid is not None and rid not in self.seen and self._unchanged(rid, digest, src):
+                self.seen[rid] = f"{src.file} {src.location}"
+                if parsed.provider is not None:
+                    self.org_names.setdefault(*parsed.provider)
+                return
+            parsed = parsed.checked()
         record = parsed.record
         problems = list(parsed.problems)
         rid = parsed.record_id
@@ -423,15 +433,10 @@ class _Runner:
         if problems or record is None:
             self._reject(src.file, src.location, rid, problems or [Problem("unreadable record")])
             return
-        digest = self._digest(record)
+        digest = digest or self._digest(repr(record))
         if isinstance(record, Training):
             self.org_names.setdefault(record.provider_siret, record.provider_name)
-        old = self.known.get(record.id)
-        if old is not None and old[0] == digest:
-            # same content under the same vocabularies: it was checked, mapped and validated when published
-            counts.unchanged += 1
-            if (old[1], old[2]) != (src.file, src.location):
-                self.state.move(record.id, src.file, src.location)
+        if self._unchanged(record.id, digest, src):
             return
         problems = (
             self.vocab.check_training(record) if isinstance(record, Training) else self.vocab.check_job_sheet(record)
@@ -467,10 +472,21 @@ class _Runner:
             )
 
     # -- mapping and validation ----------------------------------------------------------------------------------
-    def _digest(self, record: Training | JobSheet) -> str:
-        """SHA-256 of the record's content: its dataclass repr names every field with its value, in a fixed order
-        (a change of the record classes changes every digest, like a ``MAPPING_VERSION`` bump)."""
-        return hashlib.sha256(f"{self.fingerprint}\n{record!r}".encode()).hexdigest()
+    def _unchanged(self, rid: str, digest: str, src: SourceRef) -> bool:
+        """Whether the record is published with this content under the same vocabularies (it was checked, mapped
+        and validated then): counted as unchanged, its source location kept current."""
+        old = self.known.get(rid)
+        if old is None or old[0] != digest:
+            return False
+        self.report.counts.unchanged += 1
+        if (old[1], old[2]) != (src.file, src.location):
+            self.state.move(rid, src.file, src.location)
+        return True
+
+    def _digest(self, content: str) -> str:
+        """SHA-256 of a record's content: its raw fields as read (readers that defer checks) or the dataclass repr
+        of the checked record, which names every field with its value in a fixed order."""
+        return hashlib.sha256(f"{self.fingerprint}\n{content}".encode()).hexdigest()
 
     def _fingerprint(self, versions: dict[str, str], sizes: str) -> str:
         """What besides the record decides its triples: mapping version, base IRI, vocabulary versions and sizes."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -124,9 +125,25 @@ Record = Training | JobSheet
 
 @dataclass
 class Parsed:
-    """One item read from a source: a record, or the problems that reject it (with its identifier when known)."""
+    """One item read from a source: a record, or the problems that reject it (with its identifier when known).
+
+    Readers may defer checking a record's fields (``content`` and ``check`` set, ``record`` not yet): a job then
+    recognises a record it already published, unchanged, by the hash of ``content`` alone, and calls :meth:`checked`
+    for the others.
+    """
 
     source: SourceRef
     record: Record | None = None
     record_id: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    content: str | None = None
+    """Deferred records: the raw fields as read, as text."""
+    check: Callable[[], Parsed] | None = None
+    """Deferred records: checks the fields and returns the record or its problems."""
+    provider: tuple[str, str] | None = None
+    """Deferred trainings: (SIRET, name) of the provider as given (an unchanged training still sets the spelling of
+    its organisation's name in the job)."""
+
+    def checked(self) -> Parsed:
+        """This item with its fields checked (now, for a deferred record)."""
+        return self.check() if self.check is not None else self

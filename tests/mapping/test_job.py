@@ -279,3 +279,17 @@ def test_worker_pool_publishes_what_the_in_process_path_does(
     assert (pooled.counts.mapped, pooled.counts.rejected) == (single.counts.mapped, single.counts.rejected) == (11, 1)
     assert quarantine(mctx, pooled.id) == quarantine(mctx, single.id)
     assert graph_of(mctx, "trainings") == in_process
+
+
+def test_unchanged_record_still_sets_its_organisation_name(mctx: Context, tmp_path: Path) -> None:
+    """An unchanged record is skipped on its raw hash, yet the first spelling of a SIRET in the input still wins."""
+    path = write_csv(tmp_path / "t.csv", [row("O1"), row("O2")])
+    run_job(mctx, JobOptions("trainings", [path]))
+    write_csv(path, [row("O1"), row("O2", org="SIMPLON CO", city="Lyon")])
+    again = run_job(mctx, JobOptions("trainings", [path]))
+    assert (again.counts.unchanged, again.counts.mapped) == (1, 1)
+    names = mctx.store.select(
+        f"SELECT ?n WHERE {{ <{BASE}gen/organisation/79279715700015> <http://www.w3.org/ns/regorg#legalName> ?n }}",
+        default_graphs=[mctx.datasets.get("trainings").graph],
+    )
+    assert [r["n"] for r in names] == ["Simplon.co"]
