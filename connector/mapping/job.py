@@ -299,7 +299,7 @@ def run_job(ctx: Context, options: JobOptions, progress: Progress | None = None)
         except (JobError, VocabularyMissing) as exc:
             report.state, report.message = "failed", str(exc)
         except BrokenProcessPool:
-            report.state, report.message = "failed", "a validation worker process died; nothing was published"
+            report.state, report.message = "failed", "a mapping worker process died; nothing was published"
         except _Aborted as exc:
             report.state, report.message = "aborted", str(exc)
         except BaseException as exc:
@@ -357,7 +357,7 @@ class _Runner:
         self.seen: dict[str, str] = {}
         self.org_names: dict[str, str] = {}
         self.pending: list[_Pending] = []
-        # batches being validated by worker processes; bounded so memory does not grow with the input
+        # batches being mapped and validated by worker processes; bounded so memory does not grow with the input
         self.inflight: deque[tuple[list[_Pending], Future[batch_worker.BatchResult]]] = deque()
         self.batches = 0
         self.pool: ProcessPoolExecutor | None = None
