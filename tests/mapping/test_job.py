@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from connector.config import load_settings
 from connector.context import Context
 from connector.mapping.job import JobError, JobOptions, parse_max_errors, run_job
-from tests.mapping.conftest import BASE, PYTHON, WEB_DEV, row, write_csv
+from connector.store.remote import RemoteStore
+from tests.mapping.conftest import BASE, PYTHON, WEB_DEV, load_vocab, row, write_csv
+from tests.servers import OxigraphServer
 
 INPUTS = Path(__file__).parent / "inputs"
 TRAINING = f"{BASE}gen/training/"
@@ -293,3 +296,29 @@ def test_unchanged_record_still_sets_its_organisation_name(mctx: Context, tmp_pa
         default_graphs=[mctx.datasets.get("trainings").graph],
     )
     assert [r["n"] for r in names] == ["Simplon.co"]
+
+
+def test_job_on_a_remote_store(oxigraph: OxigraphServer, tmp_path: Path) -> None:
+    """The same job through the SPARQL 1.1 Protocol + GSP: first publish (one N-Triples file), a change (one
+    update), provenance and VoID."""
+    store = RemoteStore(oxigraph.query_url, oxigraph.update_url, oxigraph.graph_url)
+    store.update("DROP ALL")
+    ctx = Context(load_settings(home=tmp_path / "var", mapping_workers=1), store)
+    load_vocab(ctx)
+    graph = ctx.datasets.get("trainings").graph
+    path = write_csv(tmp_path / "t.csv", [row("R1"), row("R2")])
+    first = run_job(ctx, JobOptions("trainings", [path]))
+    assert first.state == "succeeded", first.message
+    assert first.published_triples == store.count(graph) > 100 and _void_triples(ctx) == [store.count(graph)]
+    write_csv(path, [row("R1", city="Paris")])
+    second = run_job(ctx, JobOptions("trainings", [path]))
+    assert (second.counts.mapped, second.counts.removed) == (1, 1)
+    assert not any(f"{TRAINING}R2" in t for t in graph_of(ctx, "trainings"))
+    assert any('"Paris"@fr' in t for t in graph_of(ctx, "trainings"))
+    sources = ctx.store.select(
+        f"SELECT ?l WHERE {{ <{TRAINING}R1> <http://www.w3.org/ns/prov#wasDerivedFrom> ?s . "
+        f"?s <{BASE}ontology#sourceLocation> ?l }}",
+        default_graphs=[ctx.datasets.get("provenance").graph],
+    )
+    assert [r["l"] for r in sources] == ["row 1"] and _void_triples(ctx) == [store.count(graph)]
+    ctx.close()
