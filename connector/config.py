@@ -262,7 +262,9 @@ class Settings(BaseSettings):
         10_000, gt=0, description="Mapping jobs: longest accepted field value; longer ones reject the record."
     )
     mapping_workers: int = Field(
-        2, ge=1, description="Mapping jobs: processes validating changed records in parallel (1 = in-process)."
+        2,
+        ge=1,
+        description="Mapping jobs: processes mapping and validating changed records in parallel (1 = in-process).",
     )
     mapping_inbox: Path | None = Field(
         None,

@@ -24,6 +24,7 @@ POSTAL_CODE = re.compile(r"^\d{5}$")
 INSEE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 FORMACODE = re.compile(r"^\d{5}$")
 NSF = re.compile(r"^\d{3}[a-z]?$")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 LIST_SEPARATOR = "|"
 MODES = {"presentiel": "presentiel", "distanciel": "distanciel", "hybride": "hybride", "a distance": "distanciel"}
@@ -189,6 +190,11 @@ class FieldReader:
 def parse_date(text: str) -> date | None:
     """ISO dates (optionally with a time), French DD/MM/YYYY and LHEO YYYYMMDD; None when malformed."""
     text = text.strip()
+    if ISO_DATE.match(text):  # the common case, without strptime's cost
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            return None
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d"):
         try:
             return datetime.strptime(text[:10] if fmt == "%Y-%m-%d" else text, fmt).date()

@@ -32,24 +32,21 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal
 
-import pyoxigraph as ox
-
 from connector import __version__, events
 from connector.context import Context
 from connector.datasets.void import refresh_published_void
-from connector.mapping import gate
+from connector.mapping import batch as batch_worker
 from connector.mapping.job_sheets import read_job_sheets_csv, read_job_sheets_json, read_job_sheets_yaml
 from connector.mapping.lheo import read_lheo
+from connector.mapping.ntriples import Lines
 from connector.mapping.provenance import activity_triples, record_provenance
-from connector.mapping.rdf_job_sheet import job_sheet_triples
-from connector.mapping.rdf_training import training_triples
-from connector.mapping.records import FileRejected, JobSheet, Parsed, Problem, Training
+from connector.mapping.records import FileRejected, JobSheet, Parsed, Problem, SourceRef, Training
 from connector.mapping.state import RecordState
 from connector.mapping.terms import Profile
 from connector.mapping.trainings import read_training_csv, read_training_json
 from connector.mapping.vocabulary import Vocabulary, VocabularyMissing, load_vocabulary, vocabulary_state
+from connector.namespaces import VOID
 from connector.progress import Progress, SilentProgress
-from connector.store.embedded import EmbeddedStore
 
 Kind = Literal["trainings", "lheo", "job-sheets"]
 KINDS: dict[str, tuple[str, str]] = {  # kind -> (dataset id, SHACL profile)
@@ -57,12 +54,13 @@ KINDS: dict[str, tuple[str, str]] = {  # kind -> (dataset id, SHACL profile)
     "lheo": ("trainings", "gen-training"),
     "job-sheets": ("job-sheets", "gen-job-sheet"),
 }
-MAPPING_VERSION = "1"
+MAPPING_VERSION = "2"
 """Bump when the RDF a record maps to changes, so that every record is re-mapped once."""
 BATCH = 500
 DELTA_MAX = 400_000
 """Largest change (triples deleted + inserted) published as one SPARQL update; above it the graph is rebuilt."""
-PARALLEL_FROM = 4 * BATCH
+PROVENANCE_CHUNK = 60_000
+"""Provenance triples loaded at once (bounded memory)."""
 Reader = Callable[[Path, int, int], Iterator[Parsed]]
 
 
@@ -260,12 +258,10 @@ class _Quarantine:
 class _Pending:
     """A changed record waiting for validation."""
 
-    id: str
+    record: Training | JobSheet
     digest: str
     file: str
     location: str
-    ntriples: bytes
-    refs: set[str]
 
 
 class _Aborted(Exception):
@@ -303,7 +299,7 @@ def run_job(ctx: Context, options: JobOptions, progress: Progress | None = None)
         except (JobError, VocabularyMissing) as exc:
             report.state, report.message = "failed", str(exc)
         except BrokenProcessPool:
-            report.state, report.message = "failed", "a validation worker process died; nothing was published"
+            report.state, report.message = "failed", "a mapping worker process died; nothing was published"
         except _Aborted as exc:
             report.state, report.message = "aborted", str(exc)
         except BaseException as exc:
@@ -361,8 +357,8 @@ class _Runner:
         self.seen: dict[str, str] = {}
         self.org_names: dict[str, str] = {}
         self.pending: list[_Pending] = []
-        # batches being validated by worker processes; bounded so memory does not grow with the input
-        self.inflight: deque[tuple[list[_Pending], Future[list[gate.Violation]]]] = deque()
+        # batches being mapped and validated by worker processes; bounded so memory does not grow with the input
+        self.inflight: deque[tuple[list[_Pending], Future[batch_worker.BatchResult]]] = deque()
         self.batches = 0
         self.pool: ProcessPoolExecutor | None = None
         try:
@@ -415,6 +411,16 @@ class _Runner:
         counts = self.report.counts
         counts.read += 1
         src = parsed.source
+        digest = None
+        if parsed.content is not None:  # checks deferred: an unchanged record costs only the hash of its raw form
+            digest = self._digest(parsed.content)
+            rid = parsed.record_id
+            if rid is not None and rid not in self.seen and self._unchanged(rid, digest, src):
+                self.seen[rid] = f"{src.file} {src.location}"
+                if parsed.provider is not None:
+                    self.org_names.setdefault(*parsed.provider)
+                return
+            parsed = parsed.checked()
         record = parsed.record
         problems = list(parsed.problems)
         rid = parsed.record_id
@@ -427,15 +433,10 @@ class _Runner:
         if problems or record is None:
             self._reject(src.file, src.location, rid, problems or [Problem("unreadable record")])
             return
-        digest = self._digest(record)
+        digest = digest or self._digest(repr(record))
         if isinstance(record, Training):
             self.org_names.setdefault(record.provider_siret, record.provider_name)
-        old = self.known.get(record.id)
-        if old is not None and old[0] == digest:
-            # same content under the same vocabularies: it was checked, mapped and validated when published
-            counts.unchanged += 1
-            if (old[1], old[2]) != (src.file, src.location):
-                self.state.move(record.id, src.file, src.location)
+        if self._unchanged(record.id, digest, src):
             return
         problems = (
             self.vocab.check_training(record) if isinstance(record, Training) else self.vocab.check_job_sheet(record)
@@ -448,15 +449,7 @@ class _Runner:
             name = self.org_names.setdefault(record.provider_siret, record.provider_name)
             if name != record.provider_name:
                 record = replace(record, provider_name=name)
-        triples = list(self._map(record))
-        refs = {t.object.value for t in triples if isinstance(t.object, ox.NamedNode)} | {
-            t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)
-        }
-        self.pending.append(
-            _Pending(
-                record.id, digest, src.file, src.location, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), refs
-            )
-        )
+        self.pending.append(_Pending(record, digest, src.file, src.location))
         if len(self.pending) >= BATCH:
             self._flush()
 
@@ -479,55 +472,58 @@ class _Runner:
             )
 
     # -- mapping and validation ----------------------------------------------------------------------------------
-    def _digest(self, record: Training | JobSheet) -> str:
-        body = json.dumps(record.canonical(), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(f"{self.fingerprint}\n{body}".encode()).hexdigest()
+    def _unchanged(self, rid: str, digest: str, src: SourceRef) -> bool:
+        """Whether the record is published with this content under the same vocabularies (it was checked, mapped
+        and validated then): counted as unchanged, its source location kept current."""
+        old = self.known.get(rid)
+        if old is None or old[0] != digest:
+            return False
+        self.report.counts.unchanged += 1
+        if (old[1], old[2]) != (src.file, src.location):
+            self.state.move(rid, src.file, src.location)
+        return True
+
+    def _digest(self, content: str) -> str:
+        """SHA-256 of a record's content: its raw fields as read (readers that defer checks) or the dataclass repr
+        of the checked record, which names every field with its value in a fixed order."""
+        return hashlib.sha256(f"{self.fingerprint}\n{content}".encode()).hexdigest()
 
     def _fingerprint(self, versions: dict[str, str], sizes: str) -> str:
         """What besides the record decides its triples: mapping version, base IRI, vocabulary versions and sizes."""
         parts = [MAPPING_VERSION, self.ctx.settings.base_iri, json.dumps(versions, sort_keys=True), sizes]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
-    def _map(self, record: Training | JobSheet) -> Iterator[ox.Triple]:
-        if isinstance(record, Training):
-            return training_triples(record, self.profile, self.vocab)
-        return job_sheet_triples(record, self.profile, self.vocab)
-
     def _flush(self, final: bool = False) -> None:
-        """Send the pending batch to validation (worker processes for big jobs, in-process for small ones)."""
+        """Send the pending batch to be mapped and validated: by the worker processes for big jobs (the vocabulary
+        goes to each once), in-process for small ones."""
         if not self.pending:
             return
         batch, self.pending = self.pending, []
-        refs: set[str] = set().union(*(p.refs for p in batch))
-        context = ox.serialize(self.vocab.context_triples(refs), format=ox.RdfFormat.N_TRIPLES)
-        data = b"".join(p.ntriples for p in batch) + context
+        records = [p.record for p in batch]
         workers = self.settings.mapping_workers
         self.batches += 1
         if self.pool is None and workers > 1 and (not final or self.batches > 1):
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"))
+            self.pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=get_context("forkserver"),
+                initializer=batch_worker.init,
+                initargs=(self.vocab.complete(),),
+            )
         if self.pool is None:
-            self._apply_validation(batch, gate.validate_batch(data, self.report.profile))
+            self._apply_validation(batch, batch_worker.map_batch(records, self.report.profile, self.vocab))
             return
-        self.inflight.append((batch, self.pool.submit(gate.validate_batch, data, self.report.profile)))
+        self.inflight.append((batch, self.pool.submit(batch_worker.map_batch, records, self.report.profile)))
         while len(self.inflight) > 2 * workers:
             done, future = self.inflight.popleft()
             self._apply_validation(done, future.result())
 
-    def _apply_validation(self, batch: list[_Pending], violations: list[gate.Violation]) -> None:
-        failed: dict[str, list[Problem]] = {}
-        for v in violations:
-            owners = [p for p in batch if v.focus.split("#")[0] == self._record_iri(p.id)] or [
-                p for p in batch if v.focus in p.refs
-            ]
-            for p in owners:
-                failed.setdefault(p.id, []).append(
-                    Problem(f"SHACL: {v.message}", v.path.rsplit("/", 1)[-1] if v.path else None, v.value)
-                )
+    def _apply_validation(self, batch: list[_Pending], result: batch_worker.BatchResult) -> None:
         for p in batch:
-            if p.id in failed:
-                self._reject(p.file, p.location, p.id, failed[p.id])
+            rid = p.record.id
+            if rid in result.problems:
+                self._reject(p.file, p.location, rid, result.problems[rid])
             else:
-                self.state.stage(p.id, p.digest, p.ntriples, p.file, p.location)
+                self.state.stage(rid, p.digest, result.triples[rid], p.file, p.location)
                 self.report.counts.mapped += 1
 
     def _record_iri(self, record_id: str) -> str:
@@ -540,35 +536,36 @@ class _Runner:
         if changed:
             self.report.enter("publishing")
             self.progress.start("publishing")
-            if not (self._publish_first(graph) or self._publish_delta(graph)):
+            if self._first_publish(graph) or not self._publish_delta(graph):
                 self._publish_full(graph)
         self.report.enter("provenance")
         self.report.state = "succeeded"
         self._write_provenance()
         self.state.commit(self.report.published_triples)
-        # VoID measured on every successful publish, whatever started the job (CLI, HTTP, demo pipeline)
         self.report.enter("describing")
-        refresh_published_void(self.ctx, self.report.dataset)
+        if changed or not self._void_current():
+            # VoID measured on every publish that changed the graph, whatever started the job (CLI, HTTP, pipeline)
+            refresh_published_void(self.ctx, self.report.dataset)
         self.report.enter("done")
 
-    def _publish_first(self, graph: str) -> bool:
-        """Into an empty graph with nothing kept, on the embedded store: a bulk load streamed from the state, all or
-        nothing for readers and after a kill (``EmbeddedStore.replace_graph`` into an empty graph)."""
-        store = self.ctx.store
-        if not isinstance(store, EmbeddedStore) or self.state.published_triples() or store.count(graph):
+    def _first_publish(self, graph: str) -> bool:
+        """Nothing published yet, nothing kept and an empty graph: no delta to compute, load it whole."""
+        if self.state.published_triples() or next(self.state.kept_content(), None) is not None:
             return False
-        if next(self.state.kept_content(), None) is not None:
-            return False
+        return not self.ctx.store.has_graph(graph)
 
-        def triples() -> Iterator[ox.Triple]:
-            for chunk in self.state.staged_content():
-                yield from ox.parse(chunk, format=ox.RdfFormat.N_TRIPLES)
-
-        self.report.published_triples = store.replace_graph(graph, triples())
-        return True
+    def _void_current(self) -> bool:
+        """Whether the catalog's VoID of the dataset still gives the size this state last published."""
+        catalog = self.ctx.datasets.get("catalog").graph
+        triples = self.state.published_triples()
+        return triples is not None and self.ctx.store.ask(
+            f"ASK {{ GRAPH <{catalog}> {{ <{self.ctx.minted.dataset}{self.report.dataset}> <{VOID}triples> ?n "
+            f"FILTER(?n = {triples}) }} }}"
+        )
 
     def _publish_full(self, graph: str) -> None:
-        """Rebuild the whole graph from the state (kept + staged records) and swap it in atomically."""
+        """Rebuild the whole graph from the state (kept + staged records) and swap it in atomically: one N-Triples
+        file the store bulk-loads (``replace_graph``; into an empty embedded graph, a marker-guarded bulk load)."""
         fd, name = tempfile.mkstemp(suffix=".nt", dir=self.ctx.settings.home / "mapping")
         tmp = Path(name)
         try:
@@ -616,24 +613,25 @@ class _Runner:
         return True
 
     def _write_provenance(self) -> None:
+        """Replace the provenance of the changed records and add this run's activity, as one N-Triples load."""
         prov_graph = self.ctx.datasets.get("provenance").graph
-        activity = self.profile.activity(self.report.id)
         changed = list(self.state.changed_ids())
-        for start in range(0, len(changed), 5000):
-            iris = " ".join(f"<{self._record_iri(r)}>" for r in changed[start : start + 5000])
-            self.ctx.store.update(
-                f"DELETE {{ GRAPH <{prov_graph}> {{ ?r ?p ?o . ?s ?sp ?so }} }} WHERE {{ VALUES ?r {{ {iris} }} "
-                f"GRAPH <{prov_graph}> {{ {{ ?r ?p ?o }} UNION "
-                f"{{ ?r <http://www.w3.org/ns/prov#wasDerivedFrom> ?s . ?s ?sp ?so }} }} }}"
-            )
-        report = self.report
-
-        def triples() -> Iterator[ox.Triple]:
-            yield from activity_triples(self.profile, activity, report)
-            for rid, digest, file, location in self.state.staged_sources():
-                yield from record_provenance(
-                    self.profile, ox.NamedNode(self._record_iri(rid)), activity, file, location, digest
+        if changed and self.ctx.store.has_graph(prov_graph):
+            for start in range(0, len(changed), 5000):
+                iris = " ".join(f"<{self._record_iri(r)}>" for r in changed[start : start + 5000])
+                self.ctx.store.update(
+                    f"DELETE {{ GRAPH <{prov_graph}> {{ ?r ?p ?o . ?s ?sp ?so }} }} WHERE {{ VALUES ?r {{ {iris} }} "
+                    f"GRAPH <{prov_graph}> {{ {{ ?r ?p ?o }} UNION "
+                    f"{{ ?r <http://www.w3.org/ns/prov#wasDerivedFrom> ?s . ?s ?sp ?so }} }} }}"
                 )
-
+        report = self.report
         report.ended = _now()
-        self.ctx.store.add_to_graph(prov_graph, triples())
+        activity_iri = self.profile.activity(report.id)
+        lines = activity_triples(self.profile, activity_iri, report)
+        activity = f"<{activity_iri}>"
+        for rid, digest, file, location in self.state.staged_sources():
+            record_provenance(lines, self.profile, f"<{self._record_iri(rid)}>", activity, file, location, digest)
+            if len(lines.lines) >= PROVENANCE_CHUNK:
+                self.ctx.store.add_to_graph(prov_graph, lines.text().encode(), "application/n-triples")
+                lines = Lines()
+        self.ctx.store.add_to_graph(prov_graph, lines.text().encode(), "application/n-triples")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -90,10 +90,6 @@ class Training:
 
     kind = "training"
 
-    def canonical(self) -> dict[str, Any]:
-        """A JSON-able form whose hash identifies the content (dates as ISO strings)."""
-        return _jsonable(asdict(self))
-
 
 @dataclass(frozen=True)
 class JobSkill:
@@ -123,28 +119,31 @@ class JobSheet:
 
     kind = "job-sheet"
 
-    def canonical(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
-
 
 Record = Training | JobSheet
 
 
 @dataclass
 class Parsed:
-    """One item read from a source: a record, or the problems that reject it (with its identifier when known)."""
+    """One item read from a source: a record, or the problems that reject it (with its identifier when known).
+
+    Readers may defer checking a record's fields (``content`` and ``check`` set, ``record`` not yet): a job then
+    recognises a record it already published, unchanged, by the hash of ``content`` alone, and calls :meth:`checked`
+    for the others.
+    """
 
     source: SourceRef
     record: Record | None = None
     record_id: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    content: str | None = None
+    """Deferred records: the raw fields as read, as text."""
+    check: Callable[[], Parsed] | None = None
+    """Deferred records: checks the fields and returns the record or its problems."""
+    provider: tuple[str, str] | None = None
+    """Deferred trainings: (SIRET, name) of the provider as given (an unchanged training still sets the spelling of
+    its organisation's name in the job)."""
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+    def checked(self) -> Parsed:
+        """This item with its fields checked (now, for a deferred record)."""
+        return self.check() if self.check is not None else self

@@ -42,10 +42,10 @@ class RecordState:
         rows = self.db.execute("SELECT id, hash, file, location FROM records WHERE dataset = ?", (self.dataset,))
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
-    def stage(self, record_id: str, digest: str, ntriples: bytes, file: str, location: str) -> None:
+    def stage(self, record_id: str, digest: str, compressed: bytes, file: str, location: str) -> None:
+        """Stage a record's new version: its N-Triples, zlib-compressed (by the job's workers)."""
         self.db.execute(
-            "INSERT OR REPLACE INTO staged VALUES (?, ?, ?, ?, ?)",
-            (record_id, digest, zlib.compress(ntriples, 1), file, location),
+            "INSERT OR REPLACE INTO staged VALUES (?, ?, ?, ?, ?)", (record_id, digest, compressed, file, location)
         )
 
     def remove(self, ids: list[str]) -> None:
@@ -53,13 +53,6 @@ class RecordState:
 
     def move(self, record_id: str, file: str, location: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO moved VALUES (?, ?, ?)", (record_id, file, location))
-
-    def staged_ntriples(self, record_id: str) -> bytes:
-        row = self.db.execute("SELECT triples FROM staged WHERE id = ?", (record_id,)).fetchone()
-        return zlib.decompress(row[0])
-
-    def unstage(self, ids: list[str]) -> None:
-        self.db.executemany("DELETE FROM staged WHERE id = ?", [(i,) for i in ids])
 
     def staged_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM staged").fetchone()[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -213,6 +214,26 @@ def _parse(raw: Mapping[str, Any], source: SourceRef, max_chars: int) -> Parsed:
         return Parsed(source, None, record_id, exc.problems)
 
 
+def _deferred(raw: Mapping[str, Any], source: SourceRef, max_chars: int) -> Parsed:
+    """The record with its checks deferred (see :class:`Parsed`); checked at once when its raw form is not plain
+    JSON data (absurdly nested input)."""
+    try:
+        content = json.dumps(raw, ensure_ascii=False, sort_keys=True)
+    except (RecursionError, TypeError, ValueError):
+        return _parse(raw, source, max_chars)
+    record_id, siret, name = raw.get("identifiant"), raw.get("siret"), raw.get("organisme")
+    provider = None
+    if isinstance(siret, str) and isinstance(name, str):
+        provider = (siret.strip().replace(" ", ""), name.strip())
+    return Parsed(
+        source,
+        record_id=record_id.strip() if isinstance(record_id, str) and record_id.strip() else None,
+        content=content,
+        check=lambda: _parse(raw, source, max_chars),
+        provider=provider,
+    )
+
+
 def read_training_csv(path: Path, max_bytes: int, max_chars: int) -> Iterator[Parsed]:
     """Rows of a GEN CSV export; unknown columns are ignored, the ``identifiant`` column is required."""
     _info, header, rows = read_csv(path, max_bytes)
@@ -226,7 +247,7 @@ def read_training_csv(path: Path, max_bytes: int, max_chars: int) -> Iterator[Pa
             rid = (raw.get("identifiant") or "").strip() or None
             yield Parsed(source, None, rid, [Problem(row.problem)])
             continue
-        yield _parse(raw, source, max_chars)
+        yield _deferred(raw, source, max_chars)
 
 
 def read_training_json(path: Path, max_bytes: int, max_chars: int) -> Iterator[Parsed]:
@@ -236,4 +257,4 @@ def read_training_json(path: Path, max_bytes: int, max_chars: int) -> Iterator[P
         if not isinstance(item, Mapping):
             yield Parsed(source, None, None, [Problem(jsonfiles.not_an_object(item, "a training"))])
             continue
-        yield _parse(item, source, max_chars)
+        yield _deferred(item, source, max_chars)

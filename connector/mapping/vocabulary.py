@@ -10,11 +10,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
-
 from connector.context import Context
+from connector.mapping.ntriples import lit
 from connector.mapping.records import JobSheet, Problem, Training
-from connector.mapping.terms import RDF_TYPE, Profile, lit, skos
+from connector.mapping.terms import RDF_TYPE, Profile, skos
 from connector.namespaces import ESCO, OWL, SKOS, SSSOM
 
 MATCHES = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
@@ -48,18 +47,23 @@ class Vocabulary:
     load_labels: Callable[[], dict[str, str]] | None = None
     """Labels are read on first use only: an unchanged re-run maps nothing and never needs them."""
 
+    def complete(self) -> Vocabulary:
+        """This vocabulary with its labels read, so that it can go to worker processes (which have no store)."""
+        self.label("")
+        return self
+
     # -- look-ups -------------------------------------------------------------------------------------------------
     def label(self, iri: str) -> str | None:
         if self.load_labels is not None:
             self.labels, self.load_labels = self.load_labels(), None
         return self.labels.get(iri)
 
-    def rome_item(self, code: str) -> ox.NamedNode:
-        """A ROME competence or savoir by OGR code (competence first)."""
+    def rome_item(self, code: str) -> str:
+        """The IRI of a ROME competence or savoir by OGR code (competence first)."""
         for kind in ("competence", "savoir"):
             iri = self.rome[kind].get(code)
             if iri:
-                return ox.NamedNode(iri)
+                return iri
         return self.profile.rome("competence", code)
 
     def fiche_of_appellation(self, code: str) -> str | None:
@@ -124,22 +128,21 @@ class Vocabulary:
         return problems
 
     # -- context for validation -------------------------------------------------------------------------------------
-    def context_triples(self, iris: set[str]) -> list[ox.Triple]:
-        """What the vocabulary graphs say that the shapes check about referenced concepts (type, notation)."""
+    def context_triples(self, iris: set[str]) -> str:
+        """What the vocabulary graphs say that the shapes check about referenced concepts (type, notation), as
+        N-Triples."""
         out = []
         rome_base = self.profile.minted.rome
+        concept, skill, occupation = skos.Concept, f"<{ESCO}Skill>", f"<{ESCO}Occupation>"
         for iri in iris:
-            node = ox.NamedNode(iri)
             if iri.startswith(rome_base):
                 kind, _, code = iri[len(rome_base) :].partition("/")
                 if self.rome.get(kind, {}).get(code) == iri:
-                    out.append(ox.Triple(node, RDF_TYPE, skos.Concept))
-                    out.append(ox.Triple(node, skos.notation, lit(code)))
+                    out.append(f"<{iri}> {RDF_TYPE} {concept} .\n<{iri}> {skos.notation} {lit(code)} .\n")
             elif iri in self.esco_skills or iri in self.esco_occupations:
-                out.append(ox.Triple(node, RDF_TYPE, skos.Concept))
-                kind = "Skill" if iri in self.esco_skills else "Occupation"
-                out.append(ox.Triple(node, RDF_TYPE, ox.NamedNode(ESCO + kind)))
-        return out
+                kind = skill if iri in self.esco_skills else occupation
+                out.append(f"<{iri}> {RDF_TYPE} {concept} .\n<{iri}> {RDF_TYPE} {kind} .\n")
+        return "".join(out)
 
 
 def load_vocabulary(ctx: Context, need_esco: bool = True) -> Vocabulary:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import zlib
+from dataclasses import replace
+
 import pyoxigraph as ox
 import pytest
 
 from connector.context import Context
 from connector.mapping import gate
+from connector.mapping.batch import map_batch
 from connector.mapping.fields import fold
 from connector.mapping.rdf_training import training_triples
 from connector.mapping.terms import Profile
@@ -20,7 +24,8 @@ ELM = "http://data.europa.eu/snb/model/elm/"
 
 def _training(ctx: Context, rid: str) -> list[ox.Triple]:
     raw = {_HEADER_KEYS[fold(h)]: v for h, v in zip(HEADER.split(";"), row(rid).split(";"), strict=True)}
-    return list(training_triples(training_from_raw(raw, 10_000), Profile(ctx.minted), load_vocabulary(ctx)))
+    lines = training_triples(training_from_raw(raw, 10_000), Profile(ctx.minted), load_vocabulary(ctx))
+    return list(ox.parse(lines.text(), format=ox.RdfFormat.N_TRIPLES))
 
 
 def _replace(triples: list[ox.Triple], predicate: str, value: ox.Literal | ox.NamedNode, subject_end: str) -> list:
@@ -49,9 +54,14 @@ def batch(mctx: Context) -> bytes:
         _training(mctx, "EN"), "http://purl.org/dc/terms/title", ox.Literal("Web developer", language="en"), "EN"
     )
     triples = good + lat + end + rome + title
-    vocab = load_vocabulary(mctx)
+    return _with_context(mctx, triples)
+
+
+def _with_context(ctx: Context, triples: list[ox.Triple]) -> bytes:
+    """The triples as N-Triples plus what the vocabularies say about the concepts they reference."""
     refs = {t.object.value for t in triples if isinstance(t.object, ox.NamedNode)}
-    return ox.serialize(triples + vocab.context_triples(refs), format=ox.RdfFormat.N_TRIPLES)
+    context = load_vocabulary(ctx).context_triples(refs).encode()
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) + context
 
 
 def _records(focuses: set[str]) -> set[str]:
@@ -75,7 +85,16 @@ def test_gate_catches_each_break_and_agrees_with_pyshacl(batch: bytes) -> None:
 
 def test_gate_ignores_warnings_and_infos(mctx: Context) -> None:
     triples = [t for t in _training(mctx, "W") if t.predicate.value != ELM + "hasPart"]  # no session: a Warning
-    vocab = load_vocabulary(mctx)
-    refs = {t.object.value for t in triples if isinstance(t.object, ox.NamedNode)}
-    data = ox.serialize(triples + vocab.context_triples(refs), format=ox.RdfFormat.N_TRIPLES)
-    assert gate.validate_batch(data, "gen-training") == []
+    assert gate.validate_batch(_with_context(mctx, triples), "gen-training") == []
+
+
+def test_batch_traces_each_violation_to_its_record(mctx: Context) -> None:
+    """A batch maps, validates and compresses its records; a violation rejects only the record it belongs to."""
+    raw = {_HEADER_KEYS[fold(h)]: v for h, v in zip(HEADER.split(";"), row("OK").split(";"), strict=True)}
+    good = training_from_raw(raw, 10_000)
+    bad = replace(good, id="FAR", latitude=123.5)  # past the reader's range check: only the gate can catch it
+    result = map_batch([good, bad], "gen-training", load_vocabulary(mctx))
+    assert set(result.problems) == {"FAR"} and set(result.triples) == {"OK"}
+    assert any("Latitude out of range" in p.reason for p in result.problems["FAR"])
+    published = list(ox.parse(zlib.decompress(result.triples["OK"]), format=ox.RdfFormat.N_TRIPLES))
+    assert ox.NamedNode(f"{BASE}gen/training/OK") in {t.subject for t in published}

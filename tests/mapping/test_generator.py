@@ -97,5 +97,5 @@ def test_other_formats_read_back_cleanly(tmp_path: Path, fmt: str) -> None:
         if fmt == "lheo"
         else (tmp_path / "trainings.json", read_training_json)
     )
-    parsed = list(reader(path, 10**8, 10_000))
+    parsed = [p.checked() for p in reader(path, 10**8, 10_000)]
     assert len(parsed) == 40 and all(p.record is not None and not p.problems for p in parsed)

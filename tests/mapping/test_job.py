@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from connector.config import load_settings
 from connector.context import Context
 from connector.mapping.job import JobError, JobOptions, parse_max_errors, run_job
-from tests.mapping.conftest import BASE, PYTHON, WEB_DEV, row, write_csv
+from connector.store.remote import RemoteStore
+from tests.mapping.conftest import BASE, PYTHON, WEB_DEV, load_vocab, row, write_csv
+from tests.servers import OxigraphServer
 
 INPUTS = Path(__file__).parent / "inputs"
 TRAINING = f"{BASE}gen/training/"
@@ -234,3 +237,88 @@ def test_shared_organisation_triples_follow_their_records(mctx: Context, tmp_pat
     mctx.store.drop_graph(graph[0])
     report = run_job(mctx, JobOptions("trainings", [path]))
     assert report.counts.mapped == 1 and mctx.store.count(graph[0]) == report.published_triples > 50
+
+
+def _void_triples(ctx: Context) -> list[int]:
+    rows = ctx.store.select(
+        f"SELECT ?n WHERE {{ <{ctx.minted.dataset}trainings> <http://rdfs.org/ns/void#triples> ?n }}",
+        default_graphs=[ctx.datasets.get("catalog").graph],
+    )
+    return [r["n"] for r in rows]
+
+
+def test_void_follows_each_publish(mctx: Context, tmp_path: Path) -> None:
+    graph = mctx.datasets.get("trainings").graph
+    path = write_csv(tmp_path / "t.csv", [row("V1"), row("V2")])
+    run_job(mctx, JobOptions("trainings", [path]))
+    assert _void_triples(mctx) == [mctx.store.count(graph)]
+    mctx.store.drop_graph(mctx.datasets.get("catalog").graph)  # the VoID is gone: an unchanged run measures again
+    again = run_job(mctx, JobOptions("trainings", [path]))
+    assert again.counts.unchanged == 2 and _void_triples(mctx) == [mctx.store.count(graph)]
+    write_csv(path, [row("V1")])
+    run_job(mctx, JobOptions("trainings", [path]))
+    assert _void_triples(mctx) == [mctx.store.count(graph)]
+
+
+def test_worker_pool_publishes_what_the_in_process_path_does(
+    mctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Big jobs map and validate in worker processes: same graph, same rejections as a small job in-process."""
+    from connector.mapping import job
+
+    rows = [row(f"P{i}") for i in range(9)] + [row("BAD-LAT", lat="-91"), row("NO-END", sessions="2026-02-01/")]
+    rows += [row("NO-ESCO", esco="", romecomp="")]
+    path = write_csv(tmp_path / "t.csv", rows)
+    single = run_job(mctx, JobOptions("trainings", [path], dry_run=True))
+    run_job(mctx, JobOptions("trainings", [path]))
+    in_process = graph_of(mctx, "trainings")
+    mctx.store.drop_graph(mctx.datasets.get("trainings").graph)
+    for state in (mctx.settings.home / "mapping").glob("state.sqlite*"):
+        state.unlink()
+    monkeypatch.setattr(job, "BATCH", 4)  # three batches: the pool starts
+    mctx.settings.mapping_workers = 2
+    pooled = run_job(mctx, JobOptions("trainings", [path]))
+    assert pooled.state == "succeeded", pooled.message
+    assert (pooled.counts.mapped, pooled.counts.rejected) == (single.counts.mapped, single.counts.rejected) == (11, 1)
+    assert quarantine(mctx, pooled.id) == quarantine(mctx, single.id)
+    assert graph_of(mctx, "trainings") == in_process
+
+
+def test_unchanged_record_still_sets_its_organisation_name(mctx: Context, tmp_path: Path) -> None:
+    """An unchanged record is skipped on its raw hash, yet the first spelling of a SIRET in the input still wins."""
+    path = write_csv(tmp_path / "t.csv", [row("O1"), row("O2")])
+    run_job(mctx, JobOptions("trainings", [path]))
+    write_csv(path, [row("O1"), row("O2", org="SIMPLON CO", city="Lyon")])
+    again = run_job(mctx, JobOptions("trainings", [path]))
+    assert (again.counts.unchanged, again.counts.mapped) == (1, 1)
+    names = mctx.store.select(
+        f"SELECT ?n WHERE {{ <{BASE}gen/organisation/79279715700015> <http://www.w3.org/ns/regorg#legalName> ?n }}",
+        default_graphs=[mctx.datasets.get("trainings").graph],
+    )
+    assert [r["n"] for r in names] == ["Simplon.co"]
+
+
+def test_job_on_a_remote_store(oxigraph: OxigraphServer, tmp_path: Path) -> None:
+    """The same job through the SPARQL 1.1 Protocol + GSP: first publish (one N-Triples file), a change (one
+    update), provenance and VoID."""
+    store = RemoteStore(oxigraph.query_url, oxigraph.update_url, oxigraph.graph_url)
+    store.update("DROP ALL")
+    ctx = Context(load_settings(home=tmp_path / "var", mapping_workers=1), store)
+    load_vocab(ctx)
+    graph = ctx.datasets.get("trainings").graph
+    path = write_csv(tmp_path / "t.csv", [row("R1"), row("R2")])
+    first = run_job(ctx, JobOptions("trainings", [path]))
+    assert first.state == "succeeded", first.message
+    assert first.published_triples == store.count(graph) > 100 and _void_triples(ctx) == [store.count(graph)]
+    write_csv(path, [row("R1", city="Paris")])
+    second = run_job(ctx, JobOptions("trainings", [path]))
+    assert (second.counts.mapped, second.counts.removed) == (1, 1)
+    assert not any(f"{TRAINING}R2" in t for t in graph_of(ctx, "trainings"))
+    assert any('"Paris"@fr' in t for t in graph_of(ctx, "trainings"))
+    sources = ctx.store.select(
+        f"SELECT ?l WHERE {{ <{TRAINING}R1> <http://www.w3.org/ns/prov#wasDerivedFrom> ?s . "
+        f"?s <{BASE}ontology#sourceLocation> ?l }}",
+        default_graphs=[ctx.datasets.get("provenance").graph],
+    )
+    assert [r["l"] for r in sources] == ["row 1"] and _void_triples(ctx) == [store.count(graph)]
+    ctx.close()

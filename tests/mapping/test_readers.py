@@ -21,7 +21,7 @@ def _csv(path: Path, *, sep: str = ";", encoding: str = "utf-8", bom: bool = Fal
     text = "\n".join([HEADER.replace(";", sep), row("A1").replace(";", sep)]) + "\n"
     data = text.encode(encoding, errors="replace")  # Latin-1 has no € sign
     path.write_bytes((codecs.BOM_UTF8 if bom else b"") + data)
-    return list(read_training_csv(path, MB, 10_000))
+    return [p.checked() for p in read_training_csv(path, MB, 10_000)]
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,7 @@ def test_csv_bad_rows_are_rejected_alone(tmp_path: Path) -> None:
     latin1_row = row("BAD-ENC", title="Intégrateur").encode("cp1252")  # a Windows row in a UTF-8 file
     comma_row = row("BAD-SEP").replace(";", ",").encode()
     path.write_bytes(b"\n".join([HEADER.encode(), good, latin1_row, comma_row, other]) + b"\n")
-    parsed = list(read_training_csv(path, MB, 10_000))
+    parsed = [p.checked() for p in read_training_csv(path, MB, 10_000)]
     assert [p.source.location for p in parsed] == ["row 1", "row 2", "row 3", "row 4"]
     assert [p.record.id for p in parsed if p.record] == ["G1", "G2"]
     assert "wrong encoding" in parsed[1].problems[0].reason and parsed[1].record_id == "BAD-ENC"
@@ -70,7 +70,9 @@ def test_size_limit(tmp_path: Path) -> None:
 def test_field_problems_are_all_reported(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text(HEADER + "\n" + row("A", title="", lat="95", hours="-3", sessions="2026-13-01/2026-02-01") + "\n")
-    (parsed,) = read_training_csv(path, MB, 10_000)
+    (deferred,) = read_training_csv(path, MB, 10_000)
+    assert deferred.record is None and deferred.record_id == "A" and deferred.content  # checked when the job needs it
+    parsed = deferred.checked()
     reasons = {(p.field, p.reason) for p in parsed.problems}
     assert ("intitule", "missing required field") in reasons
     assert ("latitude", "out of range [-90, 90]") in reasons
@@ -91,7 +93,7 @@ def test_json_array_object_and_lines(tmp_path: Path) -> None:
     ):
         path = tmp_path / name
         path.write_text(text)
-        parsed = list(read_training_json(path, MB, 10_000))
+        parsed = [p.checked() for p in read_training_json(path, MB, 10_000)]
         assert parsed[0].record is not None and parsed[0].source.location == location
         assert parsed[0].record.sessions[0].end.isoformat() == "2026-02-01"
         if len(parsed) > 1:
@@ -177,11 +179,11 @@ def test_deeply_nested_json_is_refused_not_a_crash(tmp_path: Path) -> None:
         path = tmp_path / name
         path.write_text(text)
         try:
-            parsed = list(read_training_json(path, MB, 10_000))
+            parsed = [p.checked() for p in read_training_json(path, MB, 10_000)]
         except FileRejected:
             continue
         assert all(p.record is None and p.problems for p in parsed)
     lines = tmp_path / "c.jsonl"
     lines.write_text(deep + "\n")
-    (bad,) = read_training_json(lines, MB, 10_000)
+    (bad,) = [p.checked() for p in read_training_json(lines, MB, 10_000)]
     assert bad.record is None and bad.problems

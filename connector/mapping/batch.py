@@ -1,0 +1,68 @@
+"""One batch of changed records through map -> validate -> compress, in a job's worker process (or in the job's own
+process for small jobs).
+
+The job's main process reads, checks and hashes records and keeps the state; the CPU-heavy rest runs here, on the
+other cores: the records as N-Triples, the SHACL gate over the batch plus what the vocabularies say about the
+concepts it references, each violation traced back to the record it belongs to, and each good record's triples
+compressed for the state.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+from connector.mapping import gate
+from connector.mapping.ntriples import Lines
+from connector.mapping.rdf_job_sheet import job_sheet_triples
+from connector.mapping.rdf_training import training_triples
+from connector.mapping.records import JobSheet, Problem, Training
+from connector.mapping.vocabulary import Vocabulary
+
+_vocabulary: Vocabulary | None = None
+"""The concept index of this worker process, received once when the pool starts (:func:`init`)."""
+
+
+def init(vocabulary: Vocabulary) -> None:
+    global _vocabulary
+    _vocabulary = vocabulary
+
+
+@dataclass
+class BatchResult:
+    triples: dict[str, bytes]
+    """Record id -> its N-Triples, zlib-compressed (what the state keeps)."""
+    problems: dict[str, list[Problem]]
+    """Record id -> the SHACL violations that reject it."""
+
+
+def map_batch(records: list[Training | JobSheet], profile: str, vocabulary: Vocabulary | None = None) -> BatchResult:
+    """Map, validate and compress ``records`` against the SHACL ``profile``."""
+    vocab = vocabulary or _vocabulary
+    if vocab is None:
+        raise RuntimeError("map_batch needs a vocabulary (init() was not called in this worker)")
+    mapped: dict[str, bytes] = {}
+    concepts: set[str] = set()
+    for record in records:
+        lines = _map(record, vocab)
+        mapped[record.id] = lines.text().encode()
+        concepts |= lines.concepts
+    data = b"".join(mapped.values()) + vocab.context_triples(concepts).encode()
+    problems: dict[str, list[Problem]] = {}
+    prefix = vocab.profile.training("") if isinstance(records[0], Training) else vocab.profile.job_sheet("")
+    for v in gate.validate_batch(data, profile):
+        # the record owning the focus node, else every record mentioning it (a shared node)
+        owner = v.focus.split("#")[0]
+        owners = [owner[len(prefix) :]] if owner.startswith(prefix) and owner[len(prefix) :] in mapped else []
+        owners = owners or [rid for rid, text in mapped.items() if f"<{v.focus}>".encode() in text]
+        for rid in owners:
+            problems.setdefault(rid, []).append(
+                Problem(f"SHACL: {v.message}", v.path.rsplit("/", 1)[-1] if v.path else None, v.value)
+            )
+    return BatchResult({rid: zlib.compress(text, 1) for rid, text in mapped.items() if rid not in problems}, problems)
+
+
+def _map(record: Training | JobSheet, vocab: Vocabulary) -> Lines:
+    if isinstance(record, Training):
+        return training_triples(record, vocab.profile, vocab)
+    return job_sheet_triples(record, vocab.profile, vocab)
