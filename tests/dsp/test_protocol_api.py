@@ -15,6 +15,7 @@ from connector.api.app import create_app
 from connector.config import DspParticipant, load_settings
 from connector.context import Context
 from connector.dsp.messages import ContractRequestMessage, parse
+from connector.dsp.repository import Process
 from connector.dsp.states import Kind
 from tests.dsp.harness import CONTEXT, CounterParty, new_pid, validate
 
@@ -194,6 +195,31 @@ def test_follow_up_lost_in_a_crash_is_sent_after_restart(setup) -> None:
     restarted = create_app(Context(client.app.state.ctx.settings, client.app.state.ctx.store))
     party.wait("ContractAgreementMessage", f"/negotiations/{body['consumerPid']}/agreement", timeout=10)
     assert restarted.state.dsp.repo.get(Kind.NEGOTIATION, process.local_pid).state == "AGREED"
+
+
+def test_react_retries_from_a_fresh_read_when_another_writer_wins_the_race(setup, monkeypatch) -> None:
+    """Optimistic concurrency: another replica saves the process between our read and our save; the repository
+    refuses our stale save (a real ConcurrentUpdate), and react reads the process again and still agrees."""
+    client, party, callback, _ = setup
+    svc = client.app.state.dsp
+    body = request_body(callback)
+    process, _ = svc.negotiation_requested(PARTNER, parse(body, ContractRequestMessage))
+    repo, save, races = svc.repo, svc.repo.save, []
+
+    def save_after_another_writer(p: Process) -> None:
+        if not races:
+            other = repo.get(p.kind, p.local_pid)
+            other.data["note"] = "changed by another replica"
+            save(other)  # bumps the stored version: the save below is now stale
+            races.append(other.version)
+        save(p)
+
+    monkeypatch.setattr(repo, "save", save_after_another_writer)
+    svc.react(Kind.NEGOTIATION, process.local_pid)
+    assert races, "the race was not provoked"
+    stored = repo.get(Kind.NEGOTIATION, process.local_pid)
+    assert stored.state == "AGREED" and stored.data["note"] == "changed by another replica"
+    party.wait("ContractAgreementMessage", f"/negotiations/{body['consumerPid']}/agreement")
 
 
 # -- catalog ---------------------------------------------------------------------------------------------------------
