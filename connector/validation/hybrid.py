@@ -39,7 +39,7 @@ from rdflib.term import Node
 
 from connector.validation.data import to_rdflib
 from connector.validation.report import SH, ValidationReport, ValidationResult, term_text
-from connector.validation.results import result_nodes, sort_key
+from connector.validation.results import copy_closure, result_nodes, sort_key
 from connector.validation.scope import partition_safety
 
 RUST_UNSAFE = {
@@ -589,22 +589,9 @@ def graft(
     for node, result in result_nodes(part.graph, shapes):
         if keep(result):
             graph.add((root, SH.result, node))
-            _copy_closure(part.graph, graph, node)
+            copy_closure(part.graph, graph, node)
             into.results.append(result)
             added = True
     if added:
         graph.set((root, SH.conforms, Literal(False)))
         into.results.sort(key=sort_key)
-
-
-def _copy_closure(src: Graph, dst: Graph, node: Node) -> None:
-    stack, seen = [node], set()
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        for p, o in src.predicate_objects(n):
-            dst.add((n, p, o))
-            if isinstance(o, BNode):
-                stack.append(o)

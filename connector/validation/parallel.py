@@ -18,11 +18,10 @@ from collections.abc import Sequence
 
 import pyoxigraph as ox
 from rdflib import RDF, BNode, Graph, Literal, URIRef
-from rdflib.term import Node
 
 from connector.validation.errors import ValidationTimeout
 from connector.validation.report import SH, ValidationReport, ValidationResult
-from connector.validation.results import result_nodes, sort_key
+from connector.validation.results import copy_closure, result_nodes, sort_key
 
 PARTITION_TRIPLES = 20_000
 """Smallest target size of a partition: shared nodes (organisations, concepts) are copied into, and validated in,
@@ -97,7 +96,7 @@ def _validate_part(chunk_nt: bytes) -> list[tuple[ValidationResult, bytes]]:
     out = []
     for node, result in result_nodes(report.graph, _shapes):
         fragment = Graph()
-        _copy_closure(report.graph, fragment, node, rename={node: _RESULT})
+        copy_closure(report.graph, fragment, node, rename={node: _RESULT})
         out.append((result, fragment.serialize(format="nt", encoding="utf-8")))
     return out
 
@@ -160,23 +159,9 @@ def merge(outputs: list[list[tuple[ValidationResult, bytes]]], triples: int) -> 
                 continue
             node = BNode()
             graph.add((root, SH.result, node))
-            _copy_closure(Graph().parse(data=fragment_nt, format="nt"), graph, _RESULT, rename={_RESULT: node})
+            copy_closure(Graph().parse(data=fragment_nt, format="nt"), graph, _RESULT, rename={_RESULT: node})
             results.append(result)
         for key, count in in_part.items():
             kept[key] = max(kept[key], count)
     graph.add((root, SH.conforms, Literal(not results)))  # SHACL: conforms iff there is no result at all
     return ValidationReport(results=sorted(results, key=sort_key), engine="pyshacl-fast", triples=triples, graph=graph)
-
-
-def _copy_closure(src: Graph, dst: Graph, node: Node, rename: dict[Node, Node]) -> None:
-    """Copy ``node``'s triples and those of the blank nodes under it (a result's path, details)."""
-    stack, seen = [node], set()
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        for p, o in src.predicate_objects(n):
-            dst.add((rename.get(n, n), p, rename.get(o, o)))
-            if isinstance(o, BNode):
-                stack.append(o)

@@ -80,3 +80,19 @@ class SourceIndex:
                 return None
             frontier = nxt
         return None
+
+
+def copy_closure(src: Graph, dst: Graph, node: Node, rename: dict[Node, Node] | None = None) -> None:
+    """Copy ``node``'s triples and those of the blank nodes under it (a result's path, details) from one report
+    graph into another, renaming the nodes in ``rename`` on the way."""
+    rename = rename or {}
+    stack, seen = [node], set()
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        for p, o in src.predicate_objects(n):
+            dst.add((rename.get(n, n), p, rename.get(o, o)))
+            if isinstance(o, BNode):
+                stack.append(o)
