@@ -19,7 +19,7 @@ from connector.mapping.records import (
     RecordRejected,
     SourceRef,
 )
-from connector.mapping.textfiles import check_size, read_csv
+from connector.mapping.textfiles import check_size, keyed_csv_rows
 from connector.mapping.trainings import RECORD_ID
 
 # canonical key -> CSV header
@@ -147,14 +147,8 @@ def read_job_sheets_yaml(path: Path, max_bytes: int, max_chars: int) -> Iterator
 
 
 def read_job_sheets_csv(path: Path, max_bytes: int, max_chars: int) -> Iterator[Parsed]:
-    _info, header, rows = read_csv(path, max_bytes)
-    keys = [_HEADER_KEYS.get(fold(h)) for h in header]
-    if "identifiant" not in keys:
-        raise FileRejected("no 'Identifiant' column in the CSV header (see docs/input-formats.md)")
-    for row in rows:
-        source = SourceRef(path.name, f"row {row.row}")
-        raw = {k: row.values.get(h, "") for h, k in zip(header, keys, strict=True) if k}
-        if row.problem:
-            yield Parsed(source, None, raw.get("identifiant") or None, [Problem(row.problem)])
+    for source, raw, problem in keyed_csv_rows(path, max_bytes, lambda h: _HEADER_KEYS.get(fold(h))):
+        if problem:
+            yield Parsed(source, None, raw.get("identifiant", "").strip() or None, [Problem(problem)])
             continue
         yield _parse(raw, source, max_chars)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connector.mapping.records import FileRejected
+from connector.mapping.records import FileRejected, SourceRef
 
 CHUNK = 1 << 20
 SEPARATORS = (";", ",", "\t")
@@ -147,3 +147,17 @@ def read_csv(path: Path, max_bytes: int) -> tuple[TextInfo, list[str], Iterator[
             raise FileRejected(f"CSV syntax error near line {reader.line_num + 1}: {exc}") from None
 
     return info, header, rows()
+
+
+def keyed_csv_rows(
+    path: Path, max_bytes: int, key_of: Callable[[str], str | None]
+) -> Iterator[tuple[SourceRef, dict[str, str], str | None]]:
+    """Rows of a GEN CSV export as (source, values by schema key, problem): ``key_of`` maps a header to its schema
+    key (unknown columns are dropped); the ``identifiant`` column is required."""
+    _info, header, rows = read_csv(path, max_bytes)
+    keys = [key_of(h) for h in header]
+    if "identifiant" not in keys:
+        raise FileRejected("no 'Identifiant' column in the CSV header (see docs/input-formats.md)")
+    for row in rows:
+        raw = {k: row.values.get(h, "") for h, k in zip(header, keys, strict=True) if k}
+        yield SourceRef(path.name, f"row {row.row}"), raw, row.problem

@@ -27,7 +27,6 @@ from connector.mapping.fields import (
 )
 from connector.mapping.records import (
     Certification,
-    FileRejected,
     Parsed,
     Problem,
     RecordRejected,
@@ -35,7 +34,7 @@ from connector.mapping.records import (
     SourceRef,
     Training,
 )
-from connector.mapping.textfiles import read_csv
+from connector.mapping.textfiles import keyed_csv_rows
 
 RECORD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -236,16 +235,9 @@ def _deferred(raw: Mapping[str, Any], source: SourceRef, max_chars: int) -> Pars
 
 def read_training_csv(path: Path, max_bytes: int, max_chars: int) -> Iterator[Parsed]:
     """Rows of a GEN CSV export; unknown columns are ignored, the ``identifiant`` column is required."""
-    _info, header, rows = read_csv(path, max_bytes)
-    keys = [_HEADER_KEYS.get(fold(h)) for h in header]
-    if "identifiant" not in keys:
-        raise FileRejected("no 'Identifiant' column in the CSV header (see docs/input-formats.md)")
-    for row in rows:
-        source = SourceRef(path.name, f"row {row.row}")
-        raw = {k: row.values.get(h, "") for h, k in zip(header, keys, strict=True) if k}
-        if row.problem:
-            rid = (raw.get("identifiant") or "").strip() or None
-            yield Parsed(source, None, rid, [Problem(row.problem)])
+    for source, raw, problem in keyed_csv_rows(path, max_bytes, lambda h: _HEADER_KEYS.get(fold(h))):
+        if problem:
+            yield Parsed(source, None, raw.get("identifiant", "").strip() or None, [Problem(problem)])
             continue
         yield _deferred(raw, source, max_chars)
 
