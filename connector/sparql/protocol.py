@@ -113,22 +113,7 @@ def parse_query_request(
             return None
         params, query = url_params, _single(url_params, "query", "update")
     elif method == "POST":
-        kind, options = media_type(content_type)
-        if kind == FORM:
-            params = url_params + _params(body, "form body")
-            query = _single(params, "query", "update")
-        elif kind == QUERY_TYPE:
-            params = url_params
-            _single(params, "query", "update")
-            if any(k == "query" for k, _ in params):
-                raise SparqlError(400, "Two queries", "a direct POST carries the query in its body, not in ?query=")
-            query = _decode(body, "query", options.get("charset", "utf-8"))
-        elif not kind:
-            raise SparqlError(
-                400, "Missing Content-Type", f"POST a query as {FORM} (query=...) or as {QUERY_TYPE} (the query text)"
-            )
-        else:
-            raise SparqlError(415, "Unsupported Media Type", f"POST queries as {FORM} or {QUERY_TYPE}, not {kind}")
+        params, query = _posted(url_params, content_type, body, "query", QUERY_TYPE)
     else:
         raise SparqlError(405, "Method Not Allowed", "query with GET or POST", headers={"Allow": "GET, POST"})
     if query is None or not query.strip():
@@ -140,29 +125,44 @@ def parse_query_request(
     )
 
 
+def _posted(
+    url_params: list[tuple[str, str]], content_type: str | None, body: bytes, name: str, direct_type: str
+) -> tuple[list[tuple[str, str]], str | None]:
+    """The parameters and the operation text (``name``: query or update) of a POST, form-encoded or direct."""
+    other, article, plural = ("update", "a", "queries") if name == "query" else ("query", "an", "updates")
+    kind, options = media_type(content_type)
+    if kind == FORM:
+        params = url_params + _params(body, "form body")
+        return params, _single(params, name, other)
+    if kind == direct_type:
+        _single(url_params, name, other)
+        if any(k == name for k, _ in url_params):
+            raise SparqlError(
+                400,
+                f"Two {plural}",
+                f"a direct POST carries the {name} in its body, not in ?{name}=",
+            )
+        return url_params, _decode(body, name, options.get("charset", "utf-8"))
+    if not kind:
+        raise SparqlError(
+            400,
+            "Missing Content-Type",
+            f"POST {article} {name} as {FORM} ({name}=...) or as {direct_type} (the {name} text)",
+        )
+    raise SparqlError(
+        415,
+        "Unsupported Media Type",
+        f"POST {plural} as {FORM} or {direct_type}, not {kind}",
+    )
+
+
 def parse_update_request(
     method: str, url_query: str, content_type: str | None, body: bytes, *, max_bytes: int
 ) -> UpdateRequest:
     """The update of a protocol request (POST form or POST direct only)."""
     if method != "POST":
         raise SparqlError(405, "Method Not Allowed", "send updates with POST", headers={"Allow": "POST"})
-    url_params = _params(url_query, "URL query string")
-    kind, options = media_type(content_type)
-    if kind == FORM:
-        params = url_params + _params(body, "form body")
-        update = _single(params, "update", "query")
-    elif kind == UPDATE_TYPE:
-        params = url_params
-        _single(params, "update", "query")
-        if any(k == "update" for k, _ in params):
-            raise SparqlError(400, "Two updates", "a direct POST carries the update in its body, not in ?update=")
-        update = _decode(body, "update", options.get("charset", "utf-8"))
-    elif not kind:
-        raise SparqlError(
-            400, "Missing Content-Type", f"POST an update as {FORM} (update=...) or as {UPDATE_TYPE} (the update text)"
-        )
-    else:
-        raise SparqlError(415, "Unsupported Media Type", f"POST updates as {FORM} or {UPDATE_TYPE}, not {kind}")
+    params, update = _posted(_params(url_query, "URL query string"), content_type, body, "update", UPDATE_TYPE)
     if update is None or not update.strip():
         raise SparqlError(400, "Missing update", "send the SPARQL update in the 'update' parameter")
     return UpdateRequest(
