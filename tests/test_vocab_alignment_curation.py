@@ -121,3 +121,25 @@ def test_curated_rows_replace_computed_ones_and_are_not_scored() -> None:
     gold = [GoldPair("fiche", "M1866", ETHICAL_HACKER, "exact", True)]
     scores = evaluate(merged, gold)
     assert scores.published_equivalent == 0 and scores.curated == 1 and scores.recall_any == 0.0
+
+
+def test_coverage_counts_computed_and_hand_checked_apart_and_fiches_reached_through_an_appellation() -> None:
+    from connector.vocab.alignment.job import coverage
+
+    fiches = [RomeItem(f"{ROME}fiche/M18{n}", "fiche", f"M18{n}", f"Fiche {n}", True) for n in range(10, 14)]
+    via = RomeItem(f"{ROME}appellation/1", "appellation", "1", "Appellation", True, fiches[1].iri)
+    hacker = EscoConcept(ETHICAL_HACKER, "occupation", "hacker éthique", "ethical hacker", [], "2529")
+    isco = EscoConcept("http://data.europa.eu/esco/isco/C2529", "isco", isco="2529")
+    data = AlignmentInput({i.iri: i for i in [*fiches, via]}, {hacker.iri: hacker}, {}, {}, "v460", "1.1.1")
+    mappings = [
+        Mapping(fiches[0], hacker, "narrowMatch", 0.8, "semapv:CompositeMatching", "computed"),
+        Mapping(via, hacker, "broadMatch", 0.7, "semapv:LexicalMatching", "an appellation of fiches[1]"),
+        Mapping(fiches[2], hacker, "exactMatch", 1.0, CURATED, "hand-checked"),
+        Mapping(fiches[3], isco, "broadMatch", 0.7, "semapv:CompositeMatching", "an ISCO group only"),
+    ]
+    c = coverage(data, mappings)["digital fiches"]
+    assert (c.total, c.any, c.concept, c.computed, c.curated_only, c.equivalent) == (4, 3, 2, 1, 1, 1)
+    assert c.fiche_or_appellation == 2  # fiches[0] itself, fiches[1] through its appellation; not the curated one
+    d = c.as_dict()
+    assert d["computed_fiche_or_appellation_share"] == 0.5 and d["mapped_to_occupation_or_skill_curated_only"] == 1
+    assert coverage(data, mappings)["digital appellations"].fiche_or_appellation is None
