@@ -107,12 +107,13 @@ class AlignmentResult:
                 f"({d['mapped_to_occupation_or_skill_share']:.1%}: {c.computed:,} computed + {c.curated_only:,} "
                 f"hand-checked only), {d['exact_close']:>6,} exact/close ({d['exact_close_share']:.1%})"
             )
-            if c.fiche_or_appellation is not None:
-                line += (
-                    f"; {c.fiche_or_appellation:,} ({d['computed_fiche_or_appellation_share']:.1%}) reached by a "
-                    "computed mapping of the fiche or of one of its appellations (how the exact-label baseline counts)"
-                )
             lines.append(line)
+            if c.fiche_or_appellation is not None:
+                lines.append(
+                    f"{key:<22} {c.fiche_or_appellation:>6,}/{c.total:<6,} "
+                    f"({d['computed_fiche_or_appellation_share']:.1%}) reached by a computed mapping of the fiche "
+                    "or of one of its appellations to an ESCO occupation (how the exact-label baseline counts)"
+                )
         return lines
 
 
