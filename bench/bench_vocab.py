@@ -37,7 +37,7 @@ if step == "load":
 else:
     from connector.vocab.alignment.job import run_alignment
     result = run_alignment(ctx)
-    out = {"mappings": len(result.mappings), "triples": result.triples,
+    out = {"mappings": len(result.mappings), "hand_checked": result.hand_checked, "triples": result.triples,
            "coverage": {k: c.as_dict() for k, c in result.coverage.items()}}
 ctx.close()
 out["seconds"] = round(time.perf_counter() - started, 2)

@@ -143,3 +143,74 @@ def test_an_appellation_is_compared_with_the_occupations_of_its_fiche() -> None:
     assert m.predicate == "broadMatch" and "of the same fiche" in m.comment and m.confidence < 0.8
     # too little word overlap for the label rules: the same title in a fiche that does not vouch for it gets nothing
     assert ("41", "prod") not in found
+
+
+def test_a_fiche_with_no_occupation_is_related_to_one_with_shared_words_and_a_similar_skill_profile() -> None:
+    cloud = fiche("M1876", "Technicien / Technicienne Cloud")
+    game = fiche("E1111", "Game master")
+    comps = [
+        RomeItem(f"{ROME}competence/{n}", "competence", str(n), label)
+        for n, label in enumerate(["Administrer une plateforme cloud", "Superviser des serveurs distants"], start=1)
+    ]
+    skills = [EscoConcept(f"{SKILL}s{i}", "skill", c.label, None, [(c.label, 1.0)]) for i, c in enumerate(comps)]
+    other_skill = EscoConcept(f"{SKILL}other", "skill", "câbler un réseau", None, [("câbler un réseau", 1.0)])
+    occs = [
+        occupation("ce", "ingénieur cloud", "2512"),
+        occupation("net", "ingénieur réseau", "2523"),
+        occupation("tnet", "technicien réseau", "3513"),
+        occupation("print", "master imprimeur", "7322"),
+    ]
+    data = AlignmentInput(
+        {i.iri: i for i in [cloud, game, *comps]},
+        {c.iri: c for c in [*occs, *skills, other_skill]},
+        {cloud.iri: {c.iri for c in comps}},
+        {
+            f"{OCC}ce": {s.iri for s in skills} | {other_skill.iri},
+            f"{OCC}net": {other_skill.iri},
+            f"{OCC}tnet": {other_skill.iri},
+            f"{OCC}print": {other_skill.iri},
+        },
+        "v460",
+        "1.1.1",
+    )
+    found = {(m.subject.code, m.obj.iri.rsplit("/", 1)[-1]): m for m in Aligner(data).run()}
+    related = found[("M1876", "ce")]
+    assert related.predicate == "relatedMatch" and related.justification == "semapv:CompositeMatching"
+    assert "skill profile: 2 of the 2 ESCO skills" in related.comment and "label overlap" in related.comment
+    # the same words without the skills ("technicien réseau" shares no skill of the fiche) give nothing
+    assert ("M1876", "tnet") not in found and ("M1876", "net") not in found
+    # label overlap alone ("Game master" ~ "master imprimeur") is not enough: the fiche has no mapped skills
+    assert not [k for k in found if k[0] == "E1111"]
+
+
+def test_skill_profiles_weigh_rare_skills_more() -> None:
+    from connector.vocab.alignment.profiles import SkillProfiles
+
+    profiles = SkillProfiles({"a": {"common", "rare"}, "b": {"common"}, "c": {"common"}})
+    assert profiles.cosine({"rare"}, "a")[0] > profiles.cosine({"common"}, "a")[0] == 0.0  # in every occupation
+    assert profiles.cosine({"rare", "common"}, "a") == (1.0, 2)
+    assert profiles.cosine({"rare"}, "b") == (0.0, 0)
+
+
+def test_a_fiche_is_narrower_than_the_esco_occupation_above_most_of_its_titles() -> None:
+    f = fiche("D1201", "Brocanteur / Brocanteuse", digital=False)
+    apps = [appellation(str(n), label, f) for n, label in enumerate(["Antiquaire", "Vendeur d'occasion"], start=51)]
+    lone = fiche("D1299", "Chineur / Chineuse", digital=False)
+    lone_apps = [appellation("61", "Antiquaire en meubles", lone), appellation("62", "Vendeur d'occasion", lone)]
+    seller = occupation("seller", "vendeur spécialisé", "5223")
+    narrower = [occupation("antique", "antiquaire", "5223"), occupation("second", "vendeur d'occasion", "5223")]
+    data = AlignmentInput(
+        {i.iri: i for i in [f, *apps, lone, *lone_apps]},
+        {c.iri: c for c in [seller, *narrower]},
+        {},
+        {},
+        "v460",
+        "1.1.1",
+        {c.iri: {seller.iri} for c in narrower},
+    )
+    found = {(m.subject.code, m.obj.iri.rsplit("/", 1)[-1]): m for m in Aligner(data).run()}
+    assert found[("51", "antique")].predicate == "exactMatch" and found[("D1201", "antique")].predicate == "narrowMatch"
+    placed = found[("D1201", "seller")]
+    assert placed.predicate == "broadMatch" and "2 of the 2 mapped labels" in placed.comment
+    # one title inside it (the other is not equivalent to a narrower occupation) is not enough
+    assert ("D1299", "seller") not in found

@@ -68,6 +68,9 @@ def align(
     eures: Path | None = typer.Option(
         None, "--eures", help="Official EURES 'ESCO - ROME' mapping table (CSV); its mappings take precedence."
     ),
+    computed_only: bool = typer.Option(
+        False, "--computed-only", help="Leave out the bundled hand-checked table (digital fiches no method reaches)."
+    ),
 ) -> None:
     """Compute the scored ROME-ESCO alignment; write SSSOM to <home>/exports and RDF to the alignment graph."""
     if eures is not None and not eures.is_file():
@@ -76,7 +79,7 @@ def align(
 
     with core_context() as ctx:
         try:
-            result = run_alignment(ctx, eures, RichProgress())
+            result = run_alignment(ctx, eures, RichProgress(), hand_checked=not computed_only)
         except VocabInputError as exc:
             raise fail(str(exc)) from None
         console.print("coverage (ROME concepts with a published mapping):", highlight=False)

@@ -30,7 +30,7 @@ ROME_KINDS = frozenset(
     }
 )
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}")
-MATCHES = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch")
+MATCHES = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
 
 
 @dataclass

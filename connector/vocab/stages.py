@@ -40,10 +40,17 @@ def _alignment(ctx: Context, progress: Progress) -> StageResult:
     return StageResult(result.triples, result.summary)
 
 
+def _alignment_inputs(ctx: Context) -> list[Path]:
+    from connector.vocab.alignment.curation import BUNDLED
+
+    return [*_files(ctx, ROME_DIR, *ESCO_DIRS), BUNDLED]
+
+
 def vocab_stages() -> list[Stage]:
-    # The alignment's inputs are the ROME and ESCO sources: it reruns whenever either changes.
+    # The alignment's inputs are the ROME and ESCO sources and the hand-checked table: it reruns whenever one
+    # changes (version 2: the session-3 rules).
     return [
         Stage("rome", "rome", lambda ctx: _files(ctx, ROME_DIR), _rome),
         Stage("esco", "esco", lambda ctx: _files(ctx, *ESCO_DIRS), _esco),
-        Stage("alignment", "alignment", lambda ctx: _files(ctx, ROME_DIR, *ESCO_DIRS), _alignment),
+        Stage("alignment", "alignment", _alignment_inputs, _alignment, version="2"),
     ]

@@ -51,6 +51,7 @@ class AlignmentInput:
     occupation_skills: dict[str, set[str]]  # ESCO occupation IRI -> ESCO skill IRIs
     rome_version: str | None
     esco_version: str | None
+    occupation_broader: dict[str, set[str]] = field(default_factory=dict)  # ESCO occupation -> broader occupations
 
 
 ROME_KINDS = {
@@ -140,8 +141,17 @@ def read_input(ctx: Context) -> AlignmentInput:
         default_graphs=[esco_g],
     ):
         occupation_skills[r["o"]].add(r["s"])
+    occupation_broader: dict[str, set[str]] = defaultdict(set)
+    for r in _rows(
+        store,
+        f"SELECT ?o ?b WHERE {{ ?o a <{ESCO}Occupation> ; <{SKOS}broader> ?b . ?b a <{ESCO}Occupation> }}",
+        default_graphs=[esco_g],
+    ):
+        occupation_broader[r["o"]].add(r["b"])
     versions = {
         d: (get_dataset_properties(store, ctx.datasets, d).get(f"{OWL}versionInfo") or [None])[0]
         for d in ("rome", "esco")
     }
-    return AlignmentInput(rome, esco, fiche_skills, occupation_skills, versions["rome"], versions["esco"])
+    return AlignmentInput(
+        rome, esco, fiche_skills, occupation_skills, versions["rome"], versions["esco"], occupation_broader
+    )

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from connector.vocab.alignment.data import AlignmentInput, EscoConcept, RomeItem
 from connector.vocab.alignment.index import Entry, Hit, LabelIndex
 from connector.vocab.alignment.normalise import fold, head, head_token, tokens, variants
+from connector.vocab.alignment.profiles import SkillProfiles
 
-EXACT, CLOSE, BROAD, NARROW = "exactMatch", "closeMatch", "broadMatch", "narrowMatch"
+EXACT, CLOSE, BROAD, NARROW, RELATED = "exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch"
 LEXICAL = "semapv:LexicalMatching"
 COMPOSITE = "semapv:CompositeMatching"
 CURATED = "semapv:ManualMappingCuration"
@@ -34,9 +35,17 @@ LEAD = head("responsable")
 PARTIAL_SIMILARITY = 0.3
 """Lowest label word overlap of two job titles with the same head noun to be a near-equivalent candidate."""
 MAX_HIERARCHICAL = 3
+"""Broad/narrow mappings kept per ROME concept."""
 ISCO_AGREEMENT = 0.6
 """Share of a fiche's mapped appellations that must fall in one ISCO group for the fiche to be placed in it."""
-"""Broad/narrow mappings kept per ROME concept."""
+COMMON_BROADER_AGREEMENT = 0.75
+"""Share of a fiche's mapped labels that must be inside one ESCO occupation for the fiche to be narrower than it."""
+PROFILE_LABEL_SIMILARITY = 0.5
+"""Lowest label word overlap (fiche title or appellation vs occupation label) for a skill-profile candidate."""
+PROFILE_SIMILARITY = 0.1
+"""Lowest IDF-weighted cosine of skill profiles for a fiche to be published as skos:relatedMatch an occupation."""
+MAX_RELATED = 2
+"""relatedMatch mappings kept per fiche."""
 
 
 @dataclass
@@ -263,6 +272,8 @@ class Aligner:
         mappings.extend(isco)
         mappings.extend(self._appellation_isco(mappings, isco))
         mappings.extend(self._appellation_structure(mappings))
+        mappings.extend(self._fiche_common_broader(mappings))
+        mappings.extend(self._skill_profile_matches(mappings))
         return _one_per_pair(mappings)
 
     # -- structure ----------------------------------------------------------------------------------------------
@@ -532,4 +543,133 @@ class Aligner:
                     f"group {m.obj.isco} ({m.confidence:.2f})",
                 )
             )
+        return out
+
+    def _ancestors(self, occupation: str) -> set[str]:
+        """The ESCO occupations broader than ``occupation`` (transitively, occupation-to-occupation links only)."""
+        seen: set[str] = set()
+        todo = list(self.data.occupation_broader.get(occupation, ()))
+        while todo:
+            b = todo.pop()
+            if b not in seen:
+                seen.add(b)
+                todo.extend(self.data.occupation_broader.get(b, ()))
+        return seen
+
+    def _fiche_common_broader(self, mappings: list[Mapping]) -> list[Mapping]:
+        """A fiche whose mapped titles mostly fall inside one ESCO occupation is narrower than it (fiche
+        skos:broadMatch B).
+
+        A title (the fiche's or an appellation's, counted by label) is inside B when it is equivalent to one of B's
+        ESCO narrower occupations (transitively; broadMatch targets are not used: too often wrong to build on). At
+        least two labels, equivalent to at least two *different* narrower occupations of B, and 75 % of the labels
+        that are placed at all must agree: titles equivalent to one occupation only say the fiche is around that
+        occupation, not inside its parent (a judged sample found "Aquaculteur" under *agricultural technician*,
+        "Responsable des déchets" under *civil engineering technician* that way). B must not already be mapped
+        from the fiche (a fiche with an appellation equivalent to B is broader than B, not narrower). Confidence
+        grows with the agreeing share.
+        """
+        inside: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # fiche -> label -> B
+        through: dict[tuple[str, str], set[str]] = defaultdict(set)  # (fiche, B) -> the narrower occupations used
+        mapped_from_fiche: dict[str, set[str]] = defaultdict(set)
+        for m in mappings:
+            if m.obj.kind != "occupation" or m.subject.kind not in ("fiche", "appellation"):
+                continue
+            fiche = m.subject.iri if m.subject.kind == "fiche" else m.subject.fiche
+            if fiche is None:
+                continue
+            if m.subject.kind == "fiche":
+                mapped_from_fiche[fiche].add(m.obj.iri)
+            if m.equivalent or m.predicate == BROAD:  # the mappings that place a title inside an occupation
+                label = inside[fiche][fold(m.subject.label)]
+                if m.equivalent:
+                    for b in self._ancestors(m.obj.iri):
+                        label.add(b)
+                        through[(fiche, b)].add(m.obj.iri)
+        out = []
+        for fiche, labels in sorted(inside.items()):
+            votes = Counter(
+                b
+                for bs in labels.values()
+                for b in bs
+                if b not in mapped_from_fiche[fiche] and len(through[(fiche, b)]) >= 2
+            )
+            if not votes:
+                continue
+            broader, agree = min(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+            if agree < 2 or agree / len(labels) < COMMON_BROADER_AGREEMENT:
+                continue
+            out.append(
+                Mapping(
+                    self.data.rome[fiche],
+                    self.data.esco[broader],
+                    BROAD,
+                    round(0.5 + 0.3 * agree / len(labels), 3),
+                    COMPOSITE,
+                    f"{agree} of the {len(labels)} mapped labels (title, appellations) of this fiche are equivalent "
+                    f"to narrower ESCO occupations of this one ({len(through[(fiche, broader)])} different ones)",
+                )
+            )
+        return out
+
+    def _skill_profile_matches(self, mappings: list[Mapping]) -> list[Mapping]:
+        """A fiche with no ESCO occupation yet is skos:relatedMatch the occupations that both share words with its
+        title or one of its appellations and have a similar skill profile (:class:`SkillProfiles`).
+
+        Neither signal alone is enough (label overlap gives "Game master" ~ *master printer*, thin skill profiles
+        put a "Responsable programmatique" among electrical engineers); together they find the same kind of work
+        without saying which side is broader, hence relatedMatch ("Consultant en formation" ~ *responsable de
+        formation*, "Technicien Cloud" ~ *cloud engineer*).
+        """
+        reached: set[str] = set()
+        fiche_skills: dict[str, set[str]] = defaultdict(set)
+        users: dict[str, set[str]] = defaultdict(set)
+        for fiche, items in self.data.fiche_skills.items():
+            for it in items:
+                users[it].add(fiche)
+        for m in mappings:
+            if m.subject.kind == "fiche" and m.obj.kind == "occupation":
+                reached.add(m.subject.iri)
+            elif m.obj.kind == "skill":
+                for fiche in users.get(m.subject.iri, ()):
+                    fiche_skills[fiche].add(m.obj.iri)
+        titles: dict[str, list[RomeItem]] = defaultdict(list)
+        for item in self.items("fiche", "appellation"):
+            titles[item.iri if item.kind == "fiche" else item.fiche or ""].append(item)
+        profiles = SkillProfiles(self.data.occupation_skills)
+        out = []
+        for fiche in self.items("fiche"):
+            skills = fiche_skills.get(fiche.iri)
+            if fiche.iri in reached or not skills:
+                continue
+            labels: dict[str, tuple[float, RomeItem, str, str]] = {}  # occupation -> best label evidence
+            for item in titles[fiche.iri]:
+                for key, _ in variants(item.label):
+                    for hit in self.occ_index.similar(tokens(key)):
+                        old = labels.get(hit.entry.iri)
+                        if hit.similarity >= PROFILE_LABEL_SIMILARITY and (old is None or hit.similarity > old[0]):
+                            labels[hit.entry.iri] = (hit.similarity, item, key, hit.entry.label)
+            found = []
+            for occ, (sim, item, key, label) in sorted(labels.items()):
+                cosine, shared = profiles.cosine(skills, occ)
+                if cosine < PROFILE_SIMILARITY:
+                    continue
+                source = "title" if item.kind == "fiche" else f"appellation {item.code}"
+                found.append(
+                    Mapping(
+                        fiche,
+                        self.data.esco[occ],
+                        RELATED,
+                        round(min(1.0, 0.35 + 0.35 * sim + min(cosine, 0.3)), 3),
+                        COMPOSITE,
+                        f"skill profile: {shared} of the {len(skills)} ESCO skills reached from this fiche's "
+                        f"compétences/savoirs are skills of this occupation (IDF-weighted cosine {cosine:.2f}); "
+                        f"label overlap {sim:.2f} between the {source} '{key}' and '{label}'; related work, "
+                        "neither label containing the other",
+                        label,
+                        round(sim, 3),
+                    )
+                )
+            found.sort(key=lambda m: (-m.confidence, m.obj.iri))
+            out.extend(m for m in found[:MAX_RELATED] if m.confidence >= PUBLISH_HIERARCHICAL)
         return out
