@@ -311,6 +311,18 @@ def test_bad_posts_are_4xx_problems(world: tuple[TestClient, Context]) -> None:
         assert response.headers["content-type"] == "application/problem+json"
 
 
+def test_query_endpoint_is_described_in_openapi(world: tuple[TestClient, Context]) -> None:
+    """``/sparql`` is a plain ASGI endpoint; its protocol operations are still in the OpenAPI document."""
+    client, _ = world
+    operations = client.get("/openapi.json").json()["paths"]["/sparql"]
+    assert set(operations) == {"get", "post"}
+    assert {p["name"] for p in operations["get"]["parameters"]} == {"query", "default-graph-uri", "named-graph-uri"}
+    assert {"application/x-www-form-urlencoded", "application/sparql-query"} == set(
+        operations["post"]["requestBody"]["content"]
+    )
+    assert "application/sparql-results+json" in operations["get"]["responses"]["200"]["content"]
+
+
 def test_sparql_endpoint_is_read_only(world: tuple[TestClient, Context]) -> None:
     client, _ = world
     for text in ("INSERT DATA { <http://a> <http://b> <http://c> }", "CLEAR ALL"):

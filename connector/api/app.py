@@ -30,6 +30,7 @@ def create_app(ctx: Context | None = None, *, initial_load_done: bool = True) ->
     install_operations(app, ctx.settings)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
+    sparql.install_query_endpoint(app)
     app.include_router(sparql.router)
     app.include_router(validate.router)
     dsp.install(app, ctx)

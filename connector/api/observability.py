@@ -44,7 +44,7 @@ class MetricsMiddleware:
         than counting, and the keys are bounded (parsed methods, route templates, statuses)."""
 
     def _template(self, scope: Scope) -> str:
-        matched = scope.get("route")
+        matched = scope.get("route") or scope.get("endpoint")  # a FastAPI route, or a plain Starlette one
         if matched is None:
             return "<unmatched>"
         if self._templates is None and "app" in scope:

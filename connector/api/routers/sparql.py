@@ -13,13 +13,15 @@ from pathlib import Path
 import jinja2
 import markupsafe
 import pyoxigraph as ox
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from connector.api.deps import current_principal, require_role
 from connector.api.problems import Problem
+from connector.api.routers.sparql_openapi import describe_query
 from connector.auth import Principal
 from connector.datasets.void import void_description_query
 from connector.namespaces import DCT, SD, VOID
@@ -87,39 +89,52 @@ class AnswerResponse(StreamingResponse):
 
 
 # -- query ---------------------------------------------------------------------------------------------------------
-@router.api_route("/sparql", methods=ALL_METHODS, summary="SPARQL 1.1 query (GET, POST form, POST direct)")
-async def sparql_query(request: Request) -> Response:
-    """Without a query, GET answers with the SPARQL Service Description of what the caller may read."""
-    # The hottest route: its two dependencies are called directly, which spares FastAPI's dependency resolution
-    # (a tenth of the server's own time on a small query).
-    service = await get_sparql(request)
-    principal = await current_principal(request)
-    body = (
-        b""
-        if request.method in ("GET", "HEAD")
-        else await _body(request, service.settings.max_query_bytes * 4, "query")
-    )
-    with _problems():
-        parsed = parse_query_request(
-            request.method,
-            request.scope["query_string"],  # the raw bytes: invalid UTF-8 becomes a 400 there (and no URL object)
-            request.headers.get("content-type"),
-            body,
-            max_bytes=service.settings.max_query_bytes,
-        )
-        if parsed is None:
-            return await _service_description(request, service, principal)
-        async with request.app.state.query_slots.slot():  # the per-process cap on queries evaluated at once
-            answer = await service.query(principal, parsed, request.headers.get("accept"))
-    headers = {"Vary": "Accept, Authorization", "X-SPARQL-Row-Cap": str(service.settings.sparql_row_cap)}
-    if answer.head.complete:
-        headers["X-SPARQL-Truncated"] = "true" if answer.head.truncated else "false"
-    if request.method == "HEAD":
-        answer.release()
-        return Response(media_type=_with_charset(answer.head.media_type), headers=headers)
-    if answer.content is not None:  # complete (at most ~1 MiB): a plain response is cheaper than a stream
-        return Response(answer.content, media_type=_with_charset(answer.head.media_type), headers=headers)
-    return AnswerResponse(answer, headers)
+class SparqlQueryEndpoint:
+    """``/sparql`` as a plain ASGI endpoint: the hottest path of the app skips FastAPI's dependency resolution and
+    response machinery (about a fifth of the server's own time on a small query). Its errors still become problem
+    documents through the app's handlers, and it is described in the OpenAPI document by :func:`describe_query`.
+
+    Without a query, GET answers with the SPARQL Service Description of what the caller may read.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        service = await get_sparql(request)
+        principal = await current_principal(request)
+        method = scope["method"]
+        body = b"" if method in ("GET", "HEAD") else await _body(request, service.settings.max_query_bytes * 4, "query")
+        with _problems():
+            parsed = parse_query_request(
+                method,
+                scope["query_string"],  # the raw bytes: invalid UTF-8 becomes a 400 there (and no URL object)
+                request.headers.get("content-type"),
+                body,
+                max_bytes=service.settings.max_query_bytes,
+            )
+            if parsed is None:
+                response = await _service_description(request, service, principal)
+                await response(scope, receive, send)
+                return
+            async with request.app.state.query_slots.slot():  # the per-process cap on queries evaluated at once
+                answer = await service.query(principal, parsed, request.headers.get("accept"))
+        headers = {"Vary": "Accept, Authorization", "X-SPARQL-Row-Cap": str(service.settings.sparql_row_cap)}
+        if answer.head.complete:
+            headers["X-SPARQL-Truncated"] = "true" if answer.head.truncated else "false"
+        media_type = _with_charset(answer.head.media_type)
+        if method == "HEAD":
+            answer.release()
+            response: Response = Response(media_type=media_type, headers=headers)
+        elif answer.content is not None:  # complete (at most ~1 MiB): a plain response is cheaper than a stream
+            response = Response(answer.content, media_type=media_type, headers=headers)
+        else:
+            response = AnswerResponse(answer, headers)
+        await response(scope, receive, send)
+
+
+def install_query_endpoint(app: FastAPI) -> None:
+    """Serve ``/sparql`` ahead of the routers (any method: the protocol parser answers 405 itself), documented."""
+    app.router.routes.insert(0, Route("/sparql", SparqlQueryEndpoint(), name="sparql_query"))
+    describe_query(app)
 
 
 async def _service_description(request: Request, service: SparqlService, principal: Principal) -> Response:
