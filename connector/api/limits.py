@@ -13,7 +13,6 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
@@ -135,8 +134,11 @@ class QuerySlots:
         self.limit, self.wait_s = limit, wait_s
         self._semaphore = asyncio.Semaphore(limit)
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    def slot(self) -> QuerySlots:
+        """``async with slots.slot():`` holds one slot (a plain async context manager: no generator per query)."""
+        return self
+
+    async def __aenter__(self) -> None:
         try:
             if self._semaphore.locked():  # a free slot is taken at once, without arming a timer
                 async with asyncio.timeout(self.wait_s):
@@ -151,10 +153,9 @@ class QuerySlots:
                 f"{self.limit} queries are running; try again shortly",
                 headers={"Retry-After": "2"},
             ) from None
-        try:
-            yield
-        finally:
-            self._semaphore.release()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._semaphore.release()
 
 
 async def query_slot(request: Request) -> AsyncIterator[None]:

@@ -3,7 +3,6 @@ Store HTTP Protocol). Thin: parse with :mod:`connector.sparql`, run, stream the 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import tempfile
 import uuid
@@ -45,14 +44,6 @@ async def get_sparql(request: Request) -> SparqlService:
     if service is None:
         service = request.app.state.sparql = SparqlService(request.app.state.ctx)
     return service
-
-
-@contextlib.contextmanager
-def _problems() -> Iterator[None]:
-    try:
-        yield
-    except SparqlError as exc:
-        raise Problem(exc.status, exc.title, exc.detail, headers=exc.headers) from None
 
 
 def _with_charset(media_type: str) -> str:
@@ -103,20 +94,19 @@ class SparqlQueryEndpoint:
         principal = await current_principal(request)
         method = scope["method"]
         body = b"" if method in ("GET", "HEAD") else await _body(request, service.settings.max_query_bytes * 4, "query")
-        with _problems():
-            parsed = parse_query_request(
-                method,
-                scope["query_string"],  # the raw bytes: invalid UTF-8 becomes a 400 there (and no URL object)
-                request.headers.get("content-type"),
-                body,
-                max_bytes=service.settings.max_query_bytes,
-            )
-            if parsed is None:
-                response = await _service_description(request, service, principal)
-                await response(scope, receive, send)
-                return
-            async with request.app.state.query_slots.slot():  # the per-process cap on queries evaluated at once
-                answer = await service.query(principal, parsed, request.headers.get("accept"))
+        parsed = parse_query_request(
+            method,
+            scope["query_string"],  # the raw bytes: invalid UTF-8 becomes a 400 there (and no URL object)
+            request.headers.get("content-type"),
+            body,
+            max_bytes=service.settings.max_query_bytes,
+        )
+        if parsed is None:
+            response = await _service_description(request, service, principal)
+            await response(scope, receive, send)
+            return
+        async with request.app.state.query_slots.slot():  # the per-process cap on queries evaluated at once
+            answer = await service.query(principal, parsed, request.headers.get("accept"))
         headers = {"Vary": "Accept, Authorization", "X-SPARQL-Row-Cap": str(service.settings.sparql_row_cap)}
         if answer.head.complete:
             headers["X-SPARQL-Truncated"] = "true" if answer.head.truncated else "false"
@@ -165,15 +155,14 @@ async def sparql_update(
         if request.method in ("GET", "HEAD")
         else await _body(request, service.settings.max_update_bytes * 4, "update")
     )
-    with _problems():
-        parsed = parse_update_request(
-            request.method,
-            request.url.query,
-            request.headers.get("content-type"),
-            body,
-            max_bytes=service.settings.max_update_bytes,
-        )
-        await service.update(parsed)
+    parsed = parse_update_request(
+        request.method,
+        request.url.query,
+        request.headers.get("content-type"),
+        body,
+        max_bytes=service.settings.max_update_bytes,
+    )
+    await service.update(parsed)
     return Response(status_code=204)
 
 
@@ -201,36 +190,35 @@ async def _graph_store(
     request: Request, service: SparqlService, principal: Principal, direct_iri: str | None
 ) -> Response:
     store = service.ctx.store
-    with _problems():
-        target = resolve_target(request.url.query, direct_iri)
-        method = request.method
-        if method in ("GET", "HEAD"):
-            if target is None:
-                raise SparqlError(400, "No graph named", "name the graph: ?graph=<IRI> or ?default")
-            check_read(service.scope(principal), target)
-            return await _read_graph(request, store, target)
-        if method not in ("PUT", "POST", "DELETE"):
-            raise SparqlError(
-                405,
-                "Method Not Allowed",
-                "use GET, HEAD, PUT, POST or DELETE",
-                headers={"Allow": "GET, HEAD, PUT, POST, DELETE"},
-            )
-        require_role("operator")(request)
-        if method == "POST" and target is None:
-            target = GraphTarget(f"{service.settings.base_url}/store/{uuid.uuid4()}")
-            await _write_graph(request, service, target, replace=False)
-            return Response(status_code=201, headers={"Location": target.iri or ""})
+    target = resolve_target(request.url.query, direct_iri)
+    method = request.method
+    if method in ("GET", "HEAD"):
         if target is None:
             raise SparqlError(400, "No graph named", "name the graph: ?graph=<IRI> or ?default")
-        existed = target.iri is None or await run_in_threadpool(store.has_graph, target.iri)
-        if method == "DELETE":
-            if not existed:
-                raise SparqlError(404, "Not Found", f"{target.label} does not exist")
-            await run_in_threadpool(store.drop_graph, target.iri)
-            return Response(status_code=204)
-        await _write_graph(request, service, target, replace=method == "PUT")
-        return Response(status_code=204 if existed else 201)
+        check_read(service.scope(principal), target)
+        return await _read_graph(request, store, target)
+    if method not in ("PUT", "POST", "DELETE"):
+        raise SparqlError(
+            405,
+            "Method Not Allowed",
+            "use GET, HEAD, PUT, POST or DELETE",
+            headers={"Allow": "GET, HEAD, PUT, POST, DELETE"},
+        )
+    require_role("operator")(request)
+    if method == "POST" and target is None:
+        target = GraphTarget(f"{service.settings.base_url}/store/{uuid.uuid4()}")
+        await _write_graph(request, service, target, replace=False)
+        return Response(status_code=201, headers={"Location": target.iri or ""})
+    if target is None:
+        raise SparqlError(400, "No graph named", "name the graph: ?graph=<IRI> or ?default")
+    existed = target.iri is None or await run_in_threadpool(store.has_graph, target.iri)
+    if method == "DELETE":
+        if not existed:
+            raise SparqlError(404, "Not Found", f"{target.label} does not exist")
+        await run_in_threadpool(store.drop_graph, target.iri)
+        return Response(status_code=204)
+    await _write_graph(request, service, target, replace=method == "PUT")
+    return Response(status_code=204 if existed else 201)
 
 
 async def _read_graph(request: Request, store: GraphStore, target: GraphTarget) -> Response:
