@@ -323,6 +323,26 @@ def test_query_endpoint_is_described_in_openapi(world: tuple[TestClient, Context
     assert "application/sparql-results+json" in operations["get"]["responses"]["200"]["content"]
 
 
+def test_query_endpoint_errors_are_problems_with_the_request_id(
+    world: tuple[TestClient, Context], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``/sparql`` is called by the request middleware, not the router: its errors, expected or not, still become
+    problem documents carrying the request id, never a traceback."""
+    client, _ = world
+    bad = client.get("/sparql", params={"query": "SELECT WHERE {"}, headers={"X-Request-Id": "req-17"})
+    assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
+    assert bad.headers["x-request-id"] == "req-17" and bad.json()["request_id"] == "req-17"
+    assert bad.json()["instance"] == "/sparql"
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(client.app.state.sparql, "query", broken)
+    failed = client.get("/sparql", params={"query": "ASK {}"})
+    assert failed.status_code == 500 and failed.headers["content-type"] == "application/problem+json"
+    assert "x-request-id" in failed.headers and "exploded" not in failed.text
+
+
 def test_sparql_endpoint_is_read_only(world: tuple[TestClient, Context]) -> None:
     client, _ = world
     for text in ("INSERT DATA { <http://a> <http://b> <http://c> }", "CLEAR ALL"):
