@@ -343,6 +343,14 @@ def test_query_endpoint_errors_are_problems_with_the_request_id(
     assert "x-request-id" in failed.headers and "exploded" not in failed.text
 
 
+def test_query_endpoint_is_found_below_a_root_path(world: tuple[TestClient, Context]) -> None:
+    """Behind a proxy that mounts the app under a prefix (uvicorn ``--root-path``), /sparql is still found."""
+    client, _ = world
+    with TestClient(client.app, root_path="/connector") as mounted:
+        response = mounted.get("/connector/sparql", params={"query": "ASK {}"})
+    assert response.status_code == 200 and response.json()["boolean"] is True
+
+
 def test_sparql_endpoint_is_read_only(world: tuple[TestClient, Context]) -> None:
     client, _ = world
     for text in ("INSERT DATA { <http://a> <http://b> <http://c> }", "CLEAR ALL"):

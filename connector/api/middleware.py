@@ -62,7 +62,8 @@ class RequestMiddleware:
                 message.setdefault("headers", []).append(request_id_header)
             await send(message)
 
-        endpoint = self.direct.get(scope["path"])
+        route = _route_path(scope)
+        endpoint = self.direct.get(route)
         if self.metrics is not None:
             metrics.HTTP_IN_PROGRESS.inc()
         try:
@@ -95,7 +96,7 @@ class RequestMiddleware:
             answered = status or 500
             if self.metrics is not None:
                 metrics.HTTP_IN_PROGRESS.dec()
-                self.metrics.record(scope, scope["path"] if endpoint is not None else None, answered, elapsed)
+                self.metrics.record(scope, route if endpoint is not None else None, answered, elapsed)
             if log.isEnabledFor(logging.INFO):  # the event is built only when it will be written
                 log.info(
                     "%s %s %s",
@@ -110,6 +111,12 @@ class RequestMiddleware:
                         "duration_ms": round(elapsed * 1000, 2),
                     },
                 )
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the app's mount point (``--root-path``), as routes see it."""
+    path, root = scope["path"], scope.get("root_path")
+    return path[len(root) :] if root and path.startswith(root + "/") else path
 
 
 def _handler_for(handlers: dict, exc: Exception) -> Callable | None:
