@@ -351,6 +351,14 @@ def test_query_endpoint_is_found_below_a_root_path(world: tuple[TestClient, Cont
     assert response.status_code == 200 and response.json()["boolean"] is True
 
 
+def test_query_endpoint_is_a_route_of_the_app_too(world: tuple[TestClient, Context]) -> None:
+    """Called directly by the middleware, /sparql is still known to the router: a trailing slash is redirected."""
+    client, _ = world
+    assert client.app.url_path_for("sparql_query") == "/sparql"
+    moved = client.get("/sparql/", params={"query": "ASK {}"}, follow_redirects=False)
+    assert moved.status_code == 307 and moved.headers["location"].endswith("/sparql?query=ASK+%7B%7D")
+
+
 def test_sparql_endpoint_is_read_only(world: tuple[TestClient, Context]) -> None:
     client, _ = world
     for text in ("INSERT DATA { <http://a> <http://b> <http://c> }", "CLEAR ALL"):

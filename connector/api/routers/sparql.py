@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from connector.api.deps import current_principal, require_role
@@ -122,9 +123,14 @@ class SparqlQueryEndpoint:
 
 
 def install_query_endpoint(app: FastAPI) -> None:
-    """Serve ``/sparql`` from the request middleware, ahead of the router (any method: the protocol parser answers
-    405 itself), and describe it in the OpenAPI document."""
-    app.state.direct_endpoints["/sparql"] = SparqlQueryEndpoint()
+    """Serve ``/sparql`` (any method: the protocol parser answers 405 itself) and describe it in the OpenAPI document.
+
+    The request middleware calls it directly; the same endpoint is also a route of the router, so that what the
+    router does for its routes (``/sparql/`` redirected, ``url_path_for("sparql_query")``) holds for it too.
+    """
+    endpoint = SparqlQueryEndpoint()
+    app.state.direct_endpoints["/sparql"] = endpoint
+    app.router.routes.insert(0, Route("/sparql", endpoint, name="sparql_query"))
     describe_query(app)
 
 
