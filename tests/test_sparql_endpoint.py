@@ -311,6 +311,54 @@ def test_bad_posts_are_4xx_problems(world: tuple[TestClient, Context]) -> None:
         assert response.headers["content-type"] == "application/problem+json"
 
 
+def test_query_endpoint_is_described_in_openapi(world: tuple[TestClient, Context]) -> None:
+    """``/sparql`` is a plain ASGI endpoint; its protocol operations are still in the OpenAPI document."""
+    client, _ = world
+    operations = client.get("/openapi.json").json()["paths"]["/sparql"]
+    assert set(operations) == {"get", "post"}
+    assert {p["name"] for p in operations["get"]["parameters"]} == {"query", "default-graph-uri", "named-graph-uri"}
+    assert {"application/x-www-form-urlencoded", "application/sparql-query"} == set(
+        operations["post"]["requestBody"]["content"]
+    )
+    assert "application/sparql-results+json" in operations["get"]["responses"]["200"]["content"]
+
+
+def test_query_endpoint_errors_are_problems_with_the_request_id(
+    world: tuple[TestClient, Context], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``/sparql`` is called by the request middleware, not the router: its errors, expected or not, still become
+    problem documents carrying the request id, never a traceback."""
+    client, _ = world
+    bad = client.get("/sparql", params={"query": "SELECT WHERE {"}, headers={"X-Request-Id": "req-17"})
+    assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
+    assert bad.headers["x-request-id"] == "req-17" and bad.json()["request_id"] == "req-17"
+    assert bad.json()["instance"] == "/sparql"
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(client.app.state.sparql, "query", broken)
+    failed = client.get("/sparql", params={"query": "ASK {}"})
+    assert failed.status_code == 500 and failed.headers["content-type"] == "application/problem+json"
+    assert "x-request-id" in failed.headers and "exploded" not in failed.text
+
+
+def test_query_endpoint_is_found_below_a_root_path(world: tuple[TestClient, Context]) -> None:
+    """Behind a proxy that mounts the app under a prefix (uvicorn ``--root-path``), /sparql is still found."""
+    client, _ = world
+    with TestClient(client.app, root_path="/connector") as mounted:
+        response = mounted.get("/connector/sparql", params={"query": "ASK {}"})
+    assert response.status_code == 200 and response.json()["boolean"] is True
+
+
+def test_query_endpoint_is_a_route_of_the_app_too(world: tuple[TestClient, Context]) -> None:
+    """Called directly by the middleware, /sparql is still known to the router: a trailing slash is redirected."""
+    client, _ = world
+    assert client.app.url_path_for("sparql_query") == "/sparql"
+    moved = client.get("/sparql/", params={"query": "ASK {}"}, follow_redirects=False)
+    assert moved.status_code == 307 and moved.headers["location"].endswith("/sparql?query=ASK+%7B%7D")
+
+
 def test_sparql_endpoint_is_read_only(world: tuple[TestClient, Context]) -> None:
     client, _ = world
     for text in ("INSERT DATA { <http://a> <http://b> <http://c> }", "CLEAR ALL"):

@@ -18,8 +18,16 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 
 def _workers(server_pid: int) -> set[int]:
-    """Worker processes are grandchildren of the server (forked by its worker factory)."""
-    return {p.pid for p in psutil.Process(server_pid).children(recursive=True) if p.ppid() != server_pid}
+    """Worker processes are grandchildren of the server (forked by its worker factory); a killed worker may vanish
+    between the listing and the look-up of its parent."""
+    workers = set()
+    for process in psutil.Process(server_pid).children(recursive=True):
+        try:
+            if process.ppid() != server_pid:
+                workers.add(process.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return workers
 
 
 def test_runaway_query_is_killed_and_others_are_answered(tmp_path: Path) -> None:

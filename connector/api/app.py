@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from connector import __version__
-from connector.api.middleware import RequestIdMiddleware
 from connector.api.operations import install_operations, watch_dsp
 from connector.api.problems import install_problem_handlers
 from connector.api.routers import admin_jobs, dsp, health, linked_data, sparql, validate
@@ -28,8 +27,8 @@ def create_app(ctx: Context | None = None, *, initial_load_done: bool = True) ->
     app.state.resolvers: list[CredentialResolver] = configured_resolvers(ctx.settings)
     install_problem_handlers(app)
     install_operations(app, ctx.settings)
-    app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
+    sparql.install_query_endpoint(app)
     app.include_router(sparql.router)
     app.include_router(validate.router)
     dsp.install(app, ctx)

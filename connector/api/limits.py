@@ -13,32 +13,22 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
-from starlette.requests import Request as StarletteRequest
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope
 
 from connector import metrics
-from connector.api.problems import Problem, problem_response
+from connector.api.problems import Problem
 from connector.config import Settings
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
-async def _send_problem(
-    scope: Scope, receive: Receive, send: Send, status: int, title: str, detail: str, **hdr: str
-) -> None:
-    response = problem_response(StarletteRequest(scope), status, title, detail, headers=hdr or None)
-    await response(scope, receive, send)
-
-
-class BodyLimitMiddleware:
+class BodyLimits:
     """413 for a body over the route's limit: at once from Content-Length, or while reading a chunked body."""
 
-    def __init__(self, app: ASGIApp, *, default: int, per_prefix: dict[str, int]) -> None:
-        self.app = app
+    def __init__(self, *, default: int, per_prefix: dict[str, int]) -> None:
         self.default = default
         self.per_prefix = sorted(per_prefix.items(), key=lambda kv: len(kv[0]), reverse=True)
 
@@ -48,17 +38,16 @@ class BodyLimitMiddleware:
                 return limit
         return self.default
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
-            await self.app(scope, receive, send)
-            return
+    def check(self, scope: Scope, headers: dict[bytes, bytes], receive: Receive) -> tuple[str | None, Receive]:
+        """(the 413 detail when the declared size is over the limit, else None; ``receive`` guarded when needed)."""
+        if scope["method"] not in _BODY_METHODS:
+            return None, receive
         limit = self.limit_for(scope["path"])
         detail = f"request bodies on this route are limited to {limit} bytes"
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             metrics.BODY_TOO_LARGE.inc()
-            await _send_problem(scope, receive, send, 413, "Content Too Large", detail)
-            return
+            return detail, receive
         received = 0
 
         async def counting_receive() -> Message:
@@ -71,7 +60,7 @@ class BodyLimitMiddleware:
                     raise HTTPException(413, detail)
             return message
 
-        await self.app(scope, counting_receive, send)
+        return None, counting_receive
 
 
 class _Buckets:
@@ -98,7 +87,7 @@ class _Buckets:
         return wait
 
 
-class RateLimitMiddleware:
+class RateLimiter:
     """429 + Retry-After per client: a credential (hashed, never kept in clear) or, without one, the client IP.
 
     Runs in the event loop thread only, so the buckets need no lock. Client IPs come from the ASGI scope; behind a
@@ -106,33 +95,32 @@ class RateLimitMiddleware:
     """
 
     def __init__(
-        self, app: ASGIApp, *, anonymous_per_minute: int, authenticated_per_minute: int, burst: int, exempt: list[str]
+        self, *, anonymous_per_minute: int, authenticated_per_minute: int, burst: int, exempt: list[str]
     ) -> None:
-        self.app = app
         self.exempt = tuple(exempt)
         self.anonymous = _Buckets(anonymous_per_minute, burst) if anonymous_per_minute else None
         self.authenticated = _Buckets(authenticated_per_minute, burst) if authenticated_per_minute else None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.exempt):
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
+    def retry_after(self, scope: Scope, headers: dict[bytes, bytes]) -> str | None:
+        """Seconds to wait (as the Retry-After value) when this request is over its client's rate, else None."""
+        if scope["path"].startswith(self.exempt):
+            return None
         credential = headers.get(b"authorization") or headers.get(b"x-api-key")
         if credential:
             buckets, kind = self.authenticated, "credential"
+            if buckets is None:
+                return None
             key = hashlib.sha256(credential).hexdigest()
         else:
             buckets, kind = self.anonymous, "ip"
+            if buckets is None:
+                return None
             key = (scope.get("client") or ("unknown", 0))[0]
-        wait = buckets.take(key, time.monotonic()) if buckets else 0.0
-        if wait > 0:
-            metrics.RATE_LIMITED.labels(client=kind).inc()
-            retry = str(max(1, math.ceil(wait)))
-            detail = f"rate limit exceeded; retry in {retry} s"
-            await _send_problem(scope, receive, send, 429, "Too Many Requests", detail, **{"Retry-After": retry})
-            return
-        await self.app(scope, receive, send)
+        wait = buckets.take(key, time.monotonic())
+        if wait <= 0:
+            return None
+        metrics.RATE_LIMITED.labels(client=kind).inc()
+        return str(max(1, math.ceil(wait)))
 
 
 class QuerySlots:
@@ -146,8 +134,11 @@ class QuerySlots:
         self.limit, self.wait_s = limit, wait_s
         self._semaphore = asyncio.Semaphore(limit)
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    def slot(self) -> QuerySlots:
+        """``async with slots.slot():`` holds one slot (a plain async context manager: no generator per query)."""
+        return self
+
+    async def __aenter__(self) -> None:
         try:
             if self._semaphore.locked():  # a free slot is taken at once, without arming a timer
                 async with asyncio.timeout(self.wait_s):
@@ -162,10 +153,9 @@ class QuerySlots:
                 f"{self.limit} queries are running; try again shortly",
                 headers={"Retry-After": "2"},
             ) from None
-        try:
-            yield
-        finally:
-            self._semaphore.release()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._semaphore.release()
 
 
 async def query_slot(request: Request) -> AsyncIterator[None]:
@@ -174,14 +164,15 @@ async def query_slot(request: Request) -> AsyncIterator[None]:
         yield
 
 
-def install_limits(app: FastAPI, settings: Settings) -> None:
-    """Add the limit middlewares to the app and put its :class:`QuerySlots` on ``app.state``."""
+def limits_of(app: FastAPI, settings: Settings) -> tuple[BodyLimits, RateLimiter]:
+    """The request limits of ``settings`` (applied by the request middleware); puts :class:`QuerySlots` on
+    ``app.state``."""
     app.state.query_slots = QuerySlots(settings.max_concurrent_queries, settings.query_queue_timeout_s)
-    app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes, per_prefix=settings.body_limits)
-    app.add_middleware(
-        RateLimitMiddleware,
+    body = BodyLimits(default=settings.max_body_bytes, per_prefix=settings.body_limits)
+    rate = RateLimiter(
         anonymous_per_minute=settings.rate_limit_anonymous_per_minute,
         authenticated_per_minute=settings.rate_limit_authenticated_per_minute,
         burst=settings.rate_limit_burst,
         exempt=settings.rate_limit_exempt,
     )
+    return body, rate

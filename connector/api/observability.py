@@ -1,4 +1,4 @@
-"""HTTP metrics middleware: requests by route template and status, and their latency.
+"""HTTP metrics: requests by route template and status, and their latency (recorded by the request middleware).
 
 Labels use the route template (``/dsp/2025-1/negotiations/{pid}``), never the raw path, so the number of series stays
 bounded whatever clients send; requests that match no route are counted under ``<unmatched>``. The template is the
@@ -9,11 +9,10 @@ matched route object alone only knows its own part).
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from starlette.routing import compile_path
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from connector import metrics
 
@@ -35,16 +34,15 @@ def _route_templates(app: Any) -> list[tuple[re.Pattern[str], frozenset[str] | N
     return templates
 
 
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+class RequestMetrics:
+    def __init__(self) -> None:
         self._templates: list[tuple[re.Pattern[str], frozenset[str] | None, str]] | None = None
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         """(method, route template, status) -> its request counter and latency histogram: ``labels()`` costs more
         than counting, and the keys are bounded (parsed methods, route templates, statuses)."""
 
     def _template(self, scope: Scope) -> str:
-        matched = scope.get("route")
+        matched = scope.get("route") or scope.get("endpoint")  # a FastAPI route, or a plain Starlette one
         if matched is None:
             return "<unmatched>"
         if self._templates is None and "app" in scope:
@@ -64,26 +62,10 @@ class MetricsMiddleware:
             )
         return series
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_recording(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        metrics.HTTP_IN_PROGRESS.inc()
-        try:
-            await self.app(scope, receive, send_recording)
-        finally:
-            metrics.HTTP_IN_PROGRESS.dec()
-            counter, histogram = self._series_of(scope["method"], self._template(scope), status)
-            counter.inc()
-            histogram.observe(time.perf_counter() - started)
-            if status in (401, 403):
-                metrics.AUTH_FAILURES.labels(status=str(status)).inc()
+    def record(self, scope: Scope, route: str | None, status: int, seconds: float) -> None:
+        """Count one answered request; ``route`` is its template when known without matching (direct endpoints)."""
+        counter, histogram = self._series_of(scope["method"], route or self._template(scope), status)
+        counter.inc()
+        histogram.observe(seconds)
+        if status in (401, 403):
+            metrics.AUTH_FAILURES.labels(status=str(status)).inc()

@@ -8,8 +8,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from connector import metrics as metric_objects
-from connector.api.limits import install_limits
-from connector.api.observability import MetricsMiddleware
+from connector.api.limits import limits_of
+from connector.api.middleware import RequestMiddleware
+from connector.api.observability import RequestMetrics
 from connector.api.problems import problem_response
 from connector.api.routers import metrics
 from connector.config import Settings
@@ -18,19 +19,24 @@ from connector.dsp.states import Kind
 
 
 def install_operations(app: FastAPI, settings: Settings) -> None:
-    """Call before adding the request-id middleware, so that it stays outermost (every answer carries an id).
-
-    Resulting order, outermost first: request id, metrics, rate limit, body limit, the app.
-    """
-    install_limits(app, settings)
+    """Request ids, limits, metrics and access log (one middleware); ``app.state.direct_endpoints`` (path -> ASGI
+    app) takes the endpoints that middleware calls itself."""
+    body_limits, rate_limiter = limits_of(app, settings)
     app.state.readiness_checks = {}
+    app.state.direct_endpoints = {}
+    app.add_middleware(
+        RequestMiddleware,
+        body_limits=body_limits,
+        rate_limiter=rate_limiter,
+        metrics=RequestMetrics() if settings.metrics_enabled else None,
+        direct=app.state.direct_endpoints,
+    )
 
     @app.exception_handler(StateDatabaseUnavailable)
     async def _state_db_down(request: Request, exc: StateDatabaseUnavailable) -> JSONResponse:
         return problem_response(request, 503, "State database unavailable", str(exc), headers={"Retry-After": "10"})
 
     if settings.metrics_enabled:
-        app.add_middleware(MetricsMiddleware)
         app.include_router(metrics.router)
 
 

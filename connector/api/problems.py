@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from connector.sparql.errors import SparqlError
 from connector.store import QuerySyntaxError, QueryTimeout, StoreUnavailable
 
 PROBLEM_JSON = "application/problem+json"
@@ -64,6 +65,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             request, exc.status, exc.title, exc.detail, type_=exc.type, headers=exc.headers, **exc.extra
         )
+
+    @app.exception_handler(SparqlError)
+    async def _sparql(request: Request, exc: SparqlError) -> JSONResponse:
+        return problem_response(request, exc.status, exc.title, exc.detail, headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

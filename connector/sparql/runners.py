@@ -25,7 +25,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,10 +61,29 @@ class Answer:
     content: bytes | None = None
 
 
-async def _answer(head: AnswerHead, chunks: AsyncIterator[bytes], release: Callable[[], None]) -> Answer:
+async def _answer(
+    head: AnswerHead, next_chunk: Callable[[], Awaitable[bytes | None]], release: Callable[[], None]
+) -> Answer:
+    """The answer whose chunks ``next_chunk`` gives (None at the end): taken whole when complete (a plain loop, no
+    generator), else streamed by a generator that always calls ``release``."""
     if head.complete:
-        return Answer(head, content=b"".join([chunk async for chunk in chunks]))
-    return Answer(head, chunks, release)
+        parts = []
+        try:
+            while (chunk := await next_chunk()) is not None:
+                parts.append(chunk)
+        except BaseException:
+            release()
+            raise
+        return Answer(head, content=b"".join(parts))
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            while (chunk := await next_chunk()) is not None:
+                yield chunk
+        finally:
+            release()
+
+    return Answer(head, body(), release)
 
 
 class Runner(ABC):
@@ -152,24 +171,19 @@ class ThreadRunner(Runner):
         if kind == "X":
             raise_payload(value)  # type: ignore[arg-type]
 
-        async def body() -> AsyncIterator[bytes]:
-            try:
-                while True:
-                    item_kind, item = await next_item()
-                    if item_kind == "D":
-                        yield item  # type: ignore[misc]
-                    elif item_kind == "E":
-                        return
-                    else:
-                        raise StoreError(f"query failed while streaming: {item}")
-            finally:
-                release()
+        async def next_chunk() -> bytes | None:
+            item_kind, item = await next_item()
+            if item_kind == "D":
+                return item  # type: ignore[return-value]
+            if item_kind == "E":
+                return None
+            raise StoreError(f"query failed while streaming: {item}")
 
         def release() -> None:
             cancelled.set()
             _drain(queue)
 
-        return await _answer(value, body(), release)  # type: ignore[arg-type]
+        return await _answer(value, next_chunk, release)  # type: ignore[arg-type]
 
 
 def _drain(queue: asyncio.Queue) -> None:
@@ -463,22 +477,18 @@ class ProcessPoolRunner(Runner):
             raise_payload(pickle.loads(payload))
         head: AnswerHead = pickle.loads(payload)
 
-        async def body() -> AsyncIterator[bytes]:
-            try:
-                while True:
-                    item_kind, item = await next_frame()
-                    if item_kind == b"D":
-                        yield item
-                    elif item_kind == b"E":
-                        done(True)
-                        return
-                    else:
-                        done(False)
-                        raise StoreError("the query failed while its answer was being sent")
-            finally:
-                done(False)  # the client went away or the stream was cut: the worker may still be busy
+        async def next_chunk() -> bytes | None:
+            item_kind, item = await next_frame()
+            if item_kind == b"D":
+                return item
+            if item_kind == b"E":
+                done(True)
+                return None
+            done(False)
+            raise StoreError("the query failed while its answer was being sent")
 
-        return await _answer(head, body(), lambda: done(False))
+        # a stream cut early (the client went away) may leave its worker busy: released means replaced
+        return await _answer(head, next_chunk, lambda: done(False))
 
     async def close(self) -> None:
         self._closed = True

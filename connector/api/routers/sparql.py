@@ -3,7 +3,6 @@ Store HTTP Protocol). Thin: parse with :mod:`connector.sparql`, run, stream the 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import tempfile
 import uuid
@@ -13,13 +12,15 @@ from pathlib import Path
 import jinja2
 import markupsafe
 import pyoxigraph as ox
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from connector.api.deps import current_principal, require_role
 from connector.api.problems import Problem
+from connector.api.routers.sparql_openapi import describe_query
 from connector.auth import Principal
 from connector.datasets.void import void_description_query
 from connector.namespaces import DCT, SD, VOID
@@ -44,14 +45,6 @@ async def get_sparql(request: Request) -> SparqlService:
     if service is None:
         service = request.app.state.sparql = SparqlService(request.app.state.ctx)
     return service
-
-
-@contextlib.contextmanager
-def _problems() -> Iterator[None]:
-    try:
-        yield
-    except SparqlError as exc:
-        raise Problem(exc.status, exc.title, exc.detail, headers=exc.headers) from None
 
 
 def _with_charset(media_type: str) -> str:
@@ -87,39 +80,58 @@ class AnswerResponse(StreamingResponse):
 
 
 # -- query ---------------------------------------------------------------------------------------------------------
-@router.api_route("/sparql", methods=ALL_METHODS, summary="SPARQL 1.1 query (GET, POST form, POST direct)")
-async def sparql_query(request: Request) -> Response:
-    """Without a query, GET answers with the SPARQL Service Description of what the caller may read."""
-    # The hottest route: its two dependencies are called directly, which spares FastAPI's dependency resolution
-    # (a tenth of the server's own time on a small query).
-    service = await get_sparql(request)
-    principal = await current_principal(request)
-    body = (
-        b""
-        if request.method in ("GET", "HEAD")
-        else await _body(request, service.settings.max_query_bytes * 4, "query")
-    )
-    with _problems():
+class SparqlQueryEndpoint:
+    """``/sparql`` as a plain ASGI endpoint called by the request middleware: the hottest path of the app skips the
+    router, FastAPI's dependency resolution and response machinery (about a fifth of the server's own time on a
+    small query). Its errors still become problem documents through the app's handlers, and it is described in the
+    OpenAPI document by :func:`describe_query`.
+
+    Without a query, GET answers with the SPARQL Service Description of what the caller may read.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        service = await get_sparql(request)
+        principal = await current_principal(request)
+        method = scope["method"]
+        body = b"" if method in ("GET", "HEAD") else await _body(request, service.settings.max_query_bytes * 4, "query")
         parsed = parse_query_request(
-            request.method,
-            request.scope["query_string"],  # the raw bytes: invalid UTF-8 becomes a 400 there (and no URL object)
+            method,
+            scope["query_string"],  # the raw bytes: invalid UTF-8 becomes a 400 there (and no URL object)
             request.headers.get("content-type"),
             body,
             max_bytes=service.settings.max_query_bytes,
         )
         if parsed is None:
-            return await _service_description(request, service, principal)
+            response = await _service_description(request, service, principal)
+            await response(scope, receive, send)
+            return
         async with request.app.state.query_slots.slot():  # the per-process cap on queries evaluated at once
             answer = await service.query(principal, parsed, request.headers.get("accept"))
-    headers = {"Vary": "Accept, Authorization", "X-SPARQL-Row-Cap": str(service.settings.sparql_row_cap)}
-    if answer.head.complete:
-        headers["X-SPARQL-Truncated"] = "true" if answer.head.truncated else "false"
-    if request.method == "HEAD":
-        answer.release()
-        return Response(media_type=_with_charset(answer.head.media_type), headers=headers)
-    if answer.content is not None:  # complete (at most ~1 MiB): a plain response is cheaper than a stream
-        return Response(answer.content, media_type=_with_charset(answer.head.media_type), headers=headers)
-    return AnswerResponse(answer, headers)
+        headers = {"Vary": "Accept, Authorization", "X-SPARQL-Row-Cap": str(service.settings.sparql_row_cap)}
+        if answer.head.complete:
+            headers["X-SPARQL-Truncated"] = "true" if answer.head.truncated else "false"
+        media_type = _with_charset(answer.head.media_type)
+        if method == "HEAD":
+            answer.release()
+            response: Response = Response(media_type=media_type, headers=headers)
+        elif answer.content is not None:  # complete (at most ~1 MiB): a plain response is cheaper than a stream
+            response = Response(answer.content, media_type=media_type, headers=headers)
+        else:
+            response = AnswerResponse(answer, headers)
+        await response(scope, receive, send)
+
+
+def install_query_endpoint(app: FastAPI) -> None:
+    """Serve ``/sparql`` (any method: the protocol parser answers 405 itself) and describe it in the OpenAPI document.
+
+    The request middleware calls it directly; the same endpoint is also a route of the router, so that what the
+    router does for its routes (``/sparql/`` redirected, ``url_path_for("sparql_query")``) holds for it too.
+    """
+    endpoint = SparqlQueryEndpoint()
+    app.state.direct_endpoints["/sparql"] = endpoint
+    app.router.routes.insert(0, Route("/sparql", endpoint, name="sparql_query"))
+    describe_query(app)
 
 
 async def _service_description(request: Request, service: SparqlService, principal: Principal) -> Response:
@@ -149,15 +161,14 @@ async def sparql_update(
         if request.method in ("GET", "HEAD")
         else await _body(request, service.settings.max_update_bytes * 4, "update")
     )
-    with _problems():
-        parsed = parse_update_request(
-            request.method,
-            request.url.query,
-            request.headers.get("content-type"),
-            body,
-            max_bytes=service.settings.max_update_bytes,
-        )
-        await service.update(parsed)
+    parsed = parse_update_request(
+        request.method,
+        request.url.query,
+        request.headers.get("content-type"),
+        body,
+        max_bytes=service.settings.max_update_bytes,
+    )
+    await service.update(parsed)
     return Response(status_code=204)
 
 
@@ -185,36 +196,35 @@ async def _graph_store(
     request: Request, service: SparqlService, principal: Principal, direct_iri: str | None
 ) -> Response:
     store = service.ctx.store
-    with _problems():
-        target = resolve_target(request.url.query, direct_iri)
-        method = request.method
-        if method in ("GET", "HEAD"):
-            if target is None:
-                raise SparqlError(400, "No graph named", "name the graph: ?graph=<IRI> or ?default")
-            check_read(service.scope(principal), target)
-            return await _read_graph(request, store, target)
-        if method not in ("PUT", "POST", "DELETE"):
-            raise SparqlError(
-                405,
-                "Method Not Allowed",
-                "use GET, HEAD, PUT, POST or DELETE",
-                headers={"Allow": "GET, HEAD, PUT, POST, DELETE"},
-            )
-        require_role("operator")(request)
-        if method == "POST" and target is None:
-            target = GraphTarget(f"{service.settings.base_url}/store/{uuid.uuid4()}")
-            await _write_graph(request, service, target, replace=False)
-            return Response(status_code=201, headers={"Location": target.iri or ""})
+    target = resolve_target(request.url.query, direct_iri)
+    method = request.method
+    if method in ("GET", "HEAD"):
         if target is None:
             raise SparqlError(400, "No graph named", "name the graph: ?graph=<IRI> or ?default")
-        existed = target.iri is None or await run_in_threadpool(store.has_graph, target.iri)
-        if method == "DELETE":
-            if not existed:
-                raise SparqlError(404, "Not Found", f"{target.label} does not exist")
-            await run_in_threadpool(store.drop_graph, target.iri)
-            return Response(status_code=204)
-        await _write_graph(request, service, target, replace=method == "PUT")
-        return Response(status_code=204 if existed else 201)
+        check_read(service.scope(principal), target)
+        return await _read_graph(request, store, target)
+    if method not in ("PUT", "POST", "DELETE"):
+        raise SparqlError(
+            405,
+            "Method Not Allowed",
+            "use GET, HEAD, PUT, POST or DELETE",
+            headers={"Allow": "GET, HEAD, PUT, POST, DELETE"},
+        )
+    require_role("operator")(request)
+    if method == "POST" and target is None:
+        target = GraphTarget(f"{service.settings.base_url}/store/{uuid.uuid4()}")
+        await _write_graph(request, service, target, replace=False)
+        return Response(status_code=201, headers={"Location": target.iri or ""})
+    if target is None:
+        raise SparqlError(400, "No graph named", "name the graph: ?graph=<IRI> or ?default")
+    existed = target.iri is None or await run_in_threadpool(store.has_graph, target.iri)
+    if method == "DELETE":
+        if not existed:
+            raise SparqlError(404, "Not Found", f"{target.label} does not exist")
+        await run_in_threadpool(store.drop_graph, target.iri)
+        return Response(status_code=204)
+    await _write_graph(request, service, target, replace=method == "PUT")
+    return Response(status_code=204 if existed else 201)
 
 
 async def _read_graph(request: Request, store: GraphStore, target: GraphTarget) -> Response:
