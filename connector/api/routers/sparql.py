@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import markupsafe
@@ -37,6 +38,26 @@ from connector.store.formats import rdf_format
 
 router = APIRouter(tags=["sparql"])
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+
+def _every_method(path: str, documented: set[str], **kwargs: Any) -> Callable[[Callable], Callable]:
+    """Register ``fn`` for every method, one route each, so that a wrong method gets the protocol's own 405 problem
+    document: the ``documented`` methods are in OpenAPI with an operation id of their own (one route for several
+    methods would give every method the same id), the others are hidden."""
+
+    def register(fn: Callable) -> Callable:
+        for method in ALL_METHODS:
+            router.add_api_route(
+                path,
+                fn,
+                methods=[method],
+                operation_id=f"{fn.__name__}_{method.lower()}",
+                include_in_schema=method in documented,
+                **kwargs,
+            )
+        return fn
+
+    return register
 
 
 async def get_sparql(request: Request) -> SparqlService:
@@ -150,7 +171,7 @@ _SD_PREFIXES = {"sd": SD, "void": VOID, "dct": DCT}
 
 
 # -- update --------------------------------------------------------------------------------------------------------
-@router.api_route("/sparql/update", methods=ALL_METHODS, summary="SPARQL 1.1 update (operators)", status_code=204)
+@_every_method("/sparql/update", {"POST"}, summary="SPARQL 1.1 update (operators)", status_code=204)
 async def sparql_update(
     request: Request,
     service: SparqlService = Depends(get_sparql),
@@ -173,7 +194,9 @@ async def sparql_update(
 
 
 # -- graph store ---------------------------------------------------------------------------------------------------
-@router.api_route("/store", methods=ALL_METHODS, summary="Graph Store HTTP Protocol (?graph=IRI or ?default)")
+@_every_method(
+    "/store", {"GET", "HEAD", "PUT", "POST", "DELETE"}, summary="Graph Store HTTP Protocol (?graph=IRI or ?default)"
+)
 async def graph_store(
     request: Request,
     service: SparqlService = Depends(get_sparql),
@@ -182,7 +205,11 @@ async def graph_store(
     return await _graph_store(request, service, principal, direct_iri=None)
 
 
-@router.api_route("/store/{path:path}", methods=ALL_METHODS, summary="Graph Store HTTP Protocol (direct graph URL)")
+@_every_method(
+    "/store/{path:path}",
+    {"GET", "HEAD", "PUT", "POST", "DELETE"},
+    summary="Graph Store HTTP Protocol (direct graph URL)",
+)
 async def graph_store_direct(
     path: str,
     request: Request,
