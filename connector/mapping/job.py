@@ -34,7 +34,8 @@ from typing import Any, Literal
 
 from connector import __version__, events
 from connector.context import Context
-from connector.datasets.void import refresh_published_void
+from connector.datasets.void import VoidStatistics, refresh_published_void, uri_spaces
+from connector.datasets.void_counts import VoidCounter
 from connector.mapping import batch as batch_worker
 from connector.mapping.job_sheets import read_job_sheets_csv, read_job_sheets_json, read_job_sheets_yaml
 from connector.mapping.lheo import read_lheo
@@ -54,8 +55,9 @@ KINDS: dict[str, tuple[str, str]] = {  # kind -> (dataset id, SHACL profile)
     "lheo": ("trainings", "gen-training"),
     "job-sheets": ("job-sheets", "gen-job-sheet"),
 }
-MAPPING_VERSION = "2"
-"""Bump when the RDF a record maps to changes, so that every record is re-mapped once."""
+MAPPING_VERSION = "3"
+"""Bump when the RDF a record maps to, or what the state keeps about it (3: its VoID counts), changes, so that every
+record is re-mapped once."""
 BATCH = 500
 DELTA_MAX = 400_000
 """Largest change (triples deleted + inserted) published as one SPARQL update; above it the graph is rebuilt."""
@@ -523,7 +525,7 @@ class _Runner:
             if rid in result.problems:
                 self._reject(p.file, p.location, rid, result.problems[rid])
             else:
-                self.state.stage(rid, p.digest, result.triples[rid], p.file, p.location)
+                self.state.stage(rid, p.digest, result.triples[rid], result.counts[rid], p.file, p.location)
                 self.report.counts.mapped += 1
 
     def _record_iri(self, record_id: str) -> str:
@@ -544,8 +546,8 @@ class _Runner:
         self.state.commit(self.report.published_triples)
         self.report.enter("describing")
         if changed or not self._void_current():
-            # VoID measured on every publish that changed the graph, whatever started the job (CLI, HTTP, pipeline)
-            refresh_published_void(self.ctx, self.report.dataset)
+            # VoID refreshed on every publish that changed the graph, whatever started the job (CLI, HTTP, pipeline)
+            refresh_published_void(self.ctx, self.report.dataset, self._counted_void())
         self.report.enter("done")
 
     def _first_publish(self, graph: str) -> bool:
@@ -553,6 +555,17 @@ class _Runner:
         if self.state.published_triples() or next(self.state.kept_content(), None) is not None:
             return False
         return not self.ctx.store.has_graph(graph)
+
+    def _counted_void(self) -> VoidStatistics | None:
+        """The dataset's VoID figures added up from its records' counts; None (measure the graph instead) when a
+        record was never counted or the sum disagrees with the size of the published graph."""
+        counter = VoidCounter(self.report.dataset, uri_spaces(self.ctx.minted))
+        for blob in self.state.new_counts():
+            if blob is None:
+                return None
+            counter.add(blob)
+        stats = counter.statistics()
+        return stats if stats.triples == self.state.published_triples() else None
 
     def _void_current(self) -> bool:
         """Whether the catalog's VoID of the dataset still gives the size this state last published."""

@@ -19,6 +19,9 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE TABLE IF NOT EXISTS published (dataset TEXT PRIMARY KEY, triples INTEGER NOT NULL);
 """
+COUNTS_COLUMN = "ALTER TABLE records ADD COLUMN counts BLOB"
+"""Each record's VoID counts (:func:`connector.datasets.void_counts.count_record`); NULL in a state written before
+they were kept, until the record is mapped again."""
 
 
 class RecordState:
@@ -28,8 +31,11 @@ class RecordState:
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        if "counts" not in {row[1] for row in self.db.execute("PRAGMA table_info(records)")}:
+            self.db.execute(COUNTS_COLUMN)
         self.db.execute(
-            "CREATE TEMP TABLE staged (id TEXT PRIMARY KEY, hash TEXT, triples BLOB, file TEXT, location TEXT)"
+            "CREATE TEMP TABLE staged (id TEXT PRIMARY KEY, hash TEXT, triples BLOB, file TEXT, location TEXT, "
+            "counts BLOB)"
         )
         self.db.execute("CREATE TEMP TABLE gone (id TEXT PRIMARY KEY)")
         self.db.execute("CREATE TEMP TABLE moved (id TEXT PRIMARY KEY, file TEXT, location TEXT)")
@@ -42,10 +48,11 @@ class RecordState:
         rows = self.db.execute("SELECT id, hash, file, location FROM records WHERE dataset = ?", (self.dataset,))
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
-    def stage(self, record_id: str, digest: str, compressed: bytes, file: str, location: str) -> None:
-        """Stage a record's new version: its N-Triples, zlib-compressed (by the job's workers)."""
+    def stage(self, record_id: str, digest: str, compressed: bytes, counts: bytes, file: str, location: str) -> None:
+        """Stage a record's new version: its N-Triples, zlib-compressed, and its VoID counts (by the job's workers)."""
         self.db.execute(
-            "INSERT OR REPLACE INTO staged VALUES (?, ?, ?, ?, ?)", (record_id, digest, compressed, file, location)
+            "INSERT OR REPLACE INTO staged VALUES (?, ?, ?, ?, ?, ?)",
+            (record_id, digest, compressed, file, location, counts),
         )
 
     def remove(self, ids: list[str]) -> None:
@@ -86,6 +93,16 @@ class RecordState:
         for (blob,) in rows:
             yield zlib.decompress(blob)
 
+    def new_counts(self) -> Iterator[bytes | None]:
+        """VoID counts of each record of the dataset after this job (None for a record counted by no job yet)."""
+        rows = self.db.execute(
+            "SELECT counts FROM records WHERE dataset = ? AND id NOT IN (SELECT id FROM staged) "
+            "AND id NOT IN (SELECT id FROM gone) UNION ALL SELECT counts FROM staged",
+            (self.dataset,),
+        )
+        for (blob,) in rows:
+            yield blob
+
     def staged_sources(self) -> Iterator[tuple[str, str, str, str]]:
         """(id, hash, file, location) of staged and moved records (their provenance is rewritten)."""
         yield from self.db.execute("SELECT id, hash, file, location FROM staged")
@@ -117,7 +134,9 @@ class RecordState:
                 (self.dataset,),
             )
             self.db.execute(
-                "INSERT INTO records SELECT ?, id, hash, triples, file, location FROM staged", (self.dataset,)
+                "INSERT INTO records (dataset, id, hash, triples, file, location, counts) "
+                "SELECT ?, id, hash, triples, file, location, counts FROM staged",
+                (self.dataset,),
             )
             self.db.execute(
                 "UPDATE records SET file = (SELECT file FROM moved WHERE moved.id = records.id), "
