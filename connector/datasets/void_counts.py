@@ -9,7 +9,8 @@ removed.
 This relies on how the mappers mint IRIs: every node a record owns is the record's IRI or ``<record IRI>#...``, so
 its triples (those whose subject it owns) are its alone, and its own nodes appear in no other record. Only what
 several records may share needs de-duplicating across records: the triples about shared nodes (organisations,
-concept stubs) are kept as text, and the other objects (literals, shared IRIs) as 64-bit hashes.
+concept stubs) and the objects that are not the record's own nodes (literals, shared IRIs). A record keeps their
+64-bit hashes; the text of the shared triples, a few per organisation and concept, is kept once per dataset.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ import json
 import struct
 import zlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
 
 import numpy as np
 
@@ -27,43 +31,51 @@ from connector.datasets.void import VoidStatistics
 from connector.namespaces import RDF
 
 RDF_TYPE = f"<{RDF}type>"
-_HEADER = struct.Struct("<I")
+_HEADER = struct.Struct("<II")
+_subject, _predicate, _object = itemgetter(0), itemgetter(1), itemgetter(2)
+
+
+@lru_cache(maxsize=1 << 16)
+def _shared_key(term: str) -> bytes:
+    """:func:`_key` of a term or triple that recurs across records (concepts, organisations): computed once."""
+    return _key(term)
 
 
 def _key(term: str) -> bytes:
     return hashlib.blake2b(term.encode(), digest_size=8).digest()
 
 
-def _split(line: str) -> tuple[str, str, str]:
-    """Subject, predicate and object of an N-Triples line ``s p o .`` (subject and predicate hold no space)."""
-    s, p, rest = line.split(" ", 2)
-    return s, p, rest[:-2]
+@dataclass
+class RecordCounts:
+    counts: bytes
+    """The record's counts, for :meth:`VoidCounter.add` (kept in the job's state)."""
+    owned: str
+    """The record's distinct triples about its own nodes, as N-Triples lines."""
+    shared: dict[bytes, str]
+    """Hash -> line of the triples about nodes the record does not own (kept once per dataset)."""
 
 
 @dataclass
 class _Tally:
-    """Counts that add up across records (their triples about their own nodes)."""
+    """Counts that add up across records."""
 
     triples: int = 0
     subjects: int = 0
-    """Distinct subjects: the record's own nodes, all IRIs."""
     objects: int = 0
-    """Distinct objects that are the record's own nodes."""
+    """Distinct objects that are records' own nodes."""
     properties: Counter[str] = field(default_factory=Counter)
     classes: Counter[str] = field(default_factory=Counter)
     links: Counter[str] = field(default_factory=Counter)
     """``"<target> <predicate IRI>"`` -> triples."""
 
-    def add_triple(self, s: str, p: str, o: str, link_targets: tuple[tuple[str, str], ...]) -> None:
-        self.triples += 1
-        self.properties[p] += 1
-        if o.startswith("<"):
-            if p == RDF_TYPE:
-                self.classes[o] += 1
-            for target, space in link_targets:
-                if o.startswith(space):
-                    self.links[f"{target} {p}"] += 1
-                    break
+    def add(self, triples: list[list[str]], targets: tuple[tuple[str, str], ...]) -> None:
+        """Count distinct ``[s, p, "o ."]`` triples (the object keeps the line's closing `` .``)."""
+        self.triples += len(triples)
+        self.properties.update(map(_predicate, triples))
+        self.classes.update([o for _, p, o in triples if p == RDF_TYPE and o[0] == "<"])
+        spaces = tuple(space for _, space in targets)
+        for _, p, o in [t for t in triples if t[2].startswith(spaces)]:
+            self.links[next(f"{t} {p}" for t, space in targets if o.startswith(space))] += 1
 
 
 def _targets(spaces: dict[str, str], dataset_id: str) -> tuple[tuple[str, str], ...]:
@@ -71,41 +83,32 @@ def _targets(spaces: dict[str, str], dataset_id: str) -> tuple[tuple[str, str], 
     return tuple((t, f"<{space}") for t, space in spaces.items() if t != dataset_id)
 
 
-def count_record(text: str, iri: str, dataset_id: str, spaces: dict[str, str]) -> bytes:
-    """One record's VoID counts (an opaque blob for :meth:`VoidCounter.add`) from its N-Triples ``text``; ``iri`` is
-    the record's own IRI, ``spaces`` the URI space of each dataset (:func:`connector.datasets.void.uri_spaces`)."""
-    own, own_part = f"<{iri}>", f"<{iri}#"
-    targets = _targets(spaces, dataset_id)
+def count_record(text: str, iri: str, dataset_id: str, spaces: dict[str, str]) -> RecordCounts:
+    """One record's VoID counts from its N-Triples ``text``; ``iri`` is the record's own IRI, ``spaces`` the URI
+    space of each dataset (:func:`connector.datasets.void.uri_spaces`)."""
+    own = (f"<{iri}> ", f"<{iri}#")
+    lines = set(text.split("\n"))
+    lines.discard("")
+    owned_lines = [line for line in lines if line.startswith(own)]
+    shared = {_shared_key(line): line for line in lines.difference(owned_lines)}
+    owned = [line.split(" ", 2) for line in owned_lines]
     tally = _Tally()
-    subjects: set[str] = set()
-    own_objects: set[str] = set()
-    other_objects: set[str] = set()
-    shared: list[str] = []
-    for line in set(text.split("\n")):
-        if not line:
-            continue
-        s, p, o = _split(line)
-        if s != own and not s.startswith(own_part):
-            shared.append(line)
-            continue
-        tally.add_triple(s, p, o, targets)
-        subjects.add(s)
-        if o == own or o.startswith(own_part):
-            own_objects.add(o)
-        else:
-            other_objects.add(o)
+    tally.add(owned, _targets(spaces, dataset_id))
+    objects = set(map(_object, owned))
+    own_objects = [o for o in objects if o.startswith(own[1]) or o == f"<{iri}> ."]
+    objects.difference_update(own_objects)
     doc = {
         "t": tally.triples,
-        "s": len(subjects),
+        "s": len(set(map(_subject, owned))),
         "o": len(own_objects),
         "p": tally.properties,
         "c": tally.classes,
         "l": tally.links,
-        "x": shared,
     }
     head = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-    keys = b"".join(sorted(_key(o) for o in other_objects))
-    return zlib.compress(_HEADER.pack(len(head)) + head + keys, 1)
+    object_keys = b"".join([_shared_key(o) if o[0] == "<" else _key(o) for o in objects])
+    blob = _HEADER.pack(len(head), len(object_keys)) + head + object_keys + b"".join(shared)
+    return RecordCounts(zlib.compress(blob, 1), "".join(f"{line}\n" for line in owned_lines), shared)
 
 
 class VoidCounter:
@@ -115,13 +118,14 @@ class VoidCounter:
         self.dataset_id = dataset_id
         self.targets = _targets(spaces, dataset_id)
         self.tally = _Tally()
-        self.shared: set[str] = set()
-        self.keys = bytearray()
+        self.object_keys = bytearray()
+        self.shared_keys = bytearray()
 
-    def add(self, blob: bytes) -> None:
-        data = zlib.decompress(blob)
-        (size,) = _HEADER.unpack_from(data)
-        doc = json.loads(data[_HEADER.size : _HEADER.size + size])
+    def add(self, counts: bytes) -> None:
+        data = zlib.decompress(counts)
+        head_size, keys_size = _HEADER.unpack_from(data)
+        start = _HEADER.size + head_size
+        doc = json.loads(data[_HEADER.size : start])
         tally = self.tally
         tally.triples += doc["t"]
         tally.subjects += doc["s"]
@@ -129,24 +133,27 @@ class VoidCounter:
         tally.properties.update(doc["p"])
         tally.classes.update(doc["c"])
         tally.links.update(doc["l"])
-        self.shared.update(doc["x"])
-        self.keys += data[_HEADER.size + size :]
+        self.object_keys += data[start : start + keys_size]
+        self.shared_keys += data[start + keys_size :]
 
-    def statistics(self) -> VoidStatistics:
-        """The dataset's statistics: the records' own counts plus those of the distinct shared triples."""
+    def shared_keys_used(self) -> set[bytes]:
+        """Hashes of the distinct shared triples of the records added so far."""
+        keys = np.unique(np.frombuffer(self.shared_keys, dtype=np.uint64))
+        return {k.tobytes() for k in keys}
+
+    def statistics(self, shared_lines: Iterable[str]) -> VoidStatistics:
+        """The dataset's statistics: the records' own counts plus those of its distinct ``shared_lines`` (the text
+        of :meth:`shared_keys_used`)."""
         own = self.tally
         tally = _Tally(
             own.triples, own.subjects, own.objects, Counter(own.properties), Counter(own.classes), Counter(own.links)
         )
-        subjects: set[str] = set()
-        shared_objects: set[bytes] = set()
-        for line in self.shared:
-            s, p, o = _split(line)
-            tally.add_triple(s, p, o, self.targets)
-            subjects.add(s)
-            shared_objects.add(_key(o))
+        shared = [line.split(" ", 2) for line in shared_lines]
+        tally.add(shared, self.targets)
+        subjects = set(map(_subject, shared))
+        object_keys = b"".join({_key(o) for o in map(_object, shared)})
         keys = np.concatenate(
-            [np.frombuffer(self.keys, dtype=np.uint64), np.frombuffer(b"".join(shared_objects), dtype=np.uint64)]
+            [np.frombuffer(self.object_keys, dtype=np.uint64), np.frombuffer(object_keys, dtype=np.uint64)]
         )
         links: dict[tuple[str, str], int] = {}
         for key, n in tally.links.items():
@@ -155,10 +162,10 @@ class VoidCounter:
         return VoidStatistics(
             self.dataset_id,
             triples=tally.triples,
-            entities=tally.subjects + sum(1 for s in subjects if s.startswith("<")),
+            entities=tally.subjects + sum(1 for s in subjects if s[0] == "<"),
             distinct_subjects=tally.subjects + len(subjects),
             distinct_objects=tally.objects + len(np.unique(keys)),
             properties={p[1:-1]: n for p, n in tally.properties.items()},
-            classes={c[1:-1]: n for c, n in tally.classes.items()},
+            classes={c[1:-3]: n for c, n in tally.classes.items()},
             links=links,
         )

@@ -19,6 +19,7 @@ from connector.mapping.ntriples import Lines
 from connector.mapping.rdf_job_sheet import job_sheet_triples
 from connector.mapping.rdf_training import training_triples
 from connector.mapping.records import JobSheet, Problem, Training
+from connector.mapping.state import MappedRecord
 from connector.mapping.vocabulary import Vocabulary
 
 _vocabulary: Vocabulary | None = None
@@ -32,10 +33,10 @@ def init(vocabulary: Vocabulary) -> None:
 
 @dataclass
 class BatchResult:
-    triples: dict[str, bytes]
-    """Record id -> its N-Triples, zlib-compressed (what the state keeps)."""
-    counts: dict[str, bytes]
-    """Record id -> its VoID counts (:func:`connector.datasets.void_counts.count_record`)."""
+    mapped: dict[str, MappedRecord]
+    """Record id -> what the state keeps of a good record."""
+    shared: dict[bytes, str]
+    """Hash -> text of the triples the good records have about nodes they do not own."""
     problems: dict[str, list[Problem]]
     """Record id -> the SHACL violations that reject it."""
 
@@ -66,11 +67,16 @@ def map_batch(records: list[Training | JobSheet], profile: str, vocabulary: Voca
             )
     good = {rid: text for rid, text in mapped.items() if rid not in problems}
     dataset, spaces = "trainings" if trainings else "job-sheets", uri_spaces(vocab.profile.minted)
-    return BatchResult(
-        {rid: zlib.compress(text, 1) for rid, text in good.items()},
-        {rid: count_record(text.decode(), prefix + rid, dataset, spaces) for rid, text in good.items()},
-        problems,
-    )
+    shared: dict[bytes, str] = {}
+    kept: dict[str, MappedRecord] = {}
+    for rid, text in good.items():
+        counted = count_record(text.decode(), prefix + rid, dataset, spaces)
+        shared.update(counted.shared)
+        # its own triples first: a full publish writes only those and each shared triple once
+        owned = counted.owned.encode()
+        triples = owned + "".join(f"{line}\n" for line in counted.shared.values()).encode()
+        kept[rid] = MappedRecord(zlib.compress(triples, 1), len(owned), counted.counts)
+    return BatchResult(kept, shared, problems)
 
 
 def _map(record: Training | JobSheet, vocab: Vocabulary) -> Lines:

@@ -19,6 +19,7 @@ from connector.mapping.job import JobOptions, run_job
 from connector.namespaces import VOID
 from connector.store.remote import RemoteStore
 from tests.mapping.conftest import SQL, load_vocab, row, write_csv
+from tests.mapping.test_job import graph_of
 from tests.servers import OxigraphServer
 
 INPUTS = Path(__file__).parent / "inputs"
@@ -130,13 +131,22 @@ def test_counted_void_of_job_sheets_through_worker_processes(
 def test_a_state_without_counts_measures_the_graph(
     vctx: Context, counted: list[VoidStatistics | None], tmp_path: Path
 ) -> None:
-    """Records published before their counts were kept (an older state): the job falls back to the scan."""
-    path = write_csv(tmp_path / "t.csv", [row("O1"), row("O2")])
+    """Records published before their counts were kept (an older state): the job publishes them whole and falls
+    back to the scan, after a change (a delta) and after a full rebuild."""
+    path = write_csv(tmp_path / "t.csv", [row("O1", city="Paris"), row("O2", esco=SQL)])
+    run_job(vctx, JobOptions("trainings", [path]))
+    expected = graph_of(vctx, "trainings")
+    write_csv(path, [row("O1"), row("O2", esco=SQL)])
     run_job(vctx, JobOptions("trainings", [path]))
     with sqlite3.connect(vctx.settings.home / "mapping" / "state.sqlite") as db:
-        db.execute("UPDATE records SET counts = NULL WHERE id = 'O2'")
-    write_csv(path, [row("O1", city="Paris"), row("O2")])
+        db.execute("UPDATE records SET counts = NULL, owned_bytes = NULL WHERE id = 'O2'")
+    graph = vctx.datasets.get("trainings").graph
+    vctx.store.drop_graph(graph)  # a changed graph is rebuilt in full: O2 written whole
+    write_csv(path, [row("O1", city="Paris"), row("O2", esco=SQL)])
+    assert run_job(vctx, JobOptions("trainings", [path])).counts.unchanged == 1
+    assert counted[-1] is None and graph_of(vctx, "trainings") == expected
+    assert _catalog_triples(vctx, "trainings") == [vctx.store.count(graph)]
+    write_csv(path, [row("O1", city="Lyon"), row("O2", esco=SQL)])  # a delta
     run_job(vctx, JobOptions("trainings", [path]))
     assert counted[-1] is None
-    graph = vctx.datasets.get("trainings").graph
     assert _catalog_triples(vctx, "trainings") == [vctx.store.count(graph)]
