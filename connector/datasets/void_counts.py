@@ -9,19 +9,19 @@ removed.
 This relies on how the mappers mint IRIs: every node a record owns is the record's IRI or ``<record IRI>#...``, so
 its triples (those whose subject it owns) are its alone, and its own nodes appear in no other record. Only what
 several records may share needs de-duplicating across records: the triples about shared nodes (organisations,
-concept stubs) and the objects that are not the record's own nodes (literals, shared IRIs). A record keeps their
-64-bit hashes; the text of the shared triples, a few per organisation and concept, is kept once per dataset.
+concept stubs) and the objects that are not the record's own nodes (literals, shared IRIs). A record's counts are
+64-bit hashes (of those, and of the properties, classes and links it counts) with numbers, added up with numpy; the
+text behind the hashes of shared triples and counted terms, a few thousand per dataset, is kept once.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import struct
-import zlib
+from array import array
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 
@@ -31,8 +31,11 @@ from connector.datasets.void import VoidStatistics
 from connector.namespaces import RDF
 
 RDF_TYPE = f"<{RDF}type>"
-_HEADER = struct.Struct("<II")
-_subject, _predicate, _object = itemgetter(0), itemgetter(1), itemgetter(2)
+_HEADER = struct.Struct("<8I")
+"""triples, distinct subjects, own objects; then how many properties, classes, links, other objects, shared triples."""
+_predicate, _object = itemgetter(1), itemgetter(2)
+_KEYS = np.dtype("<u8")
+_NUMBERS = np.dtype("<u4")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -52,35 +55,41 @@ class RecordCounts:
     owned: str
     """The record's distinct triples about its own nodes, as N-Triples lines."""
     shared: dict[bytes, str]
-    """Hash -> line of the triples about nodes the record does not own (kept once per dataset)."""
+    """Hash -> line of the triples about nodes the record does not own."""
+    terms: dict[bytes, str]
+    """Hash -> text of the properties, classes and links counted (``shared`` and ``terms`` are kept once per
+    dataset)."""
 
 
 @dataclass
-class _Tally:
-    """Counts that add up across records."""
+class _Terms:
+    """Triples counted by a term: properties (by predicate), classes (by ``rdf:type`` object), links (by target
+    dataset and predicate)."""
 
-    triples: int = 0
-    subjects: int = 0
-    objects: int = 0
-    """Distinct objects that are records' own nodes."""
-    properties: Counter[str] = field(default_factory=Counter)
-    classes: Counter[str] = field(default_factory=Counter)
-    links: Counter[str] = field(default_factory=Counter)
-    """``"<target> <predicate IRI>"`` -> triples."""
+    properties: Counter[str]
+    classes: Counter[str]
+    links: Counter[str]
 
-    def add(self, triples: list[list[str]], targets: tuple[tuple[str, str], ...]) -> None:
+    @classmethod
+    def of(cls, triples: list[list[str]], targets: tuple[tuple[str, str], ...]) -> _Terms:
         """Count distinct ``[s, p, "o ."]`` triples (the object keeps the line's closing `` .``)."""
-        self.triples += len(triples)
-        self.properties.update(map(_predicate, triples))
-        self.classes.update([o for _, p, o in triples if p == RDF_TYPE and o[0] == "<"])
         spaces = tuple(space for _, space in targets)
+        links: Counter[str] = Counter()
         for _, p, o in [t for t in triples if t[2].startswith(spaces)]:
-            self.links[next(f"{t} {p}" for t, space in targets if o.startswith(space))] += 1
+            links[next(f"{t} {p}" for t, space in targets if o.startswith(space))] += 1
+        classes = Counter([o for _, p, o in triples if p == RDF_TYPE and o[0] == "<"])
+        return cls(Counter(map(_predicate, triples)), classes, links)
 
 
 def _targets(spaces: dict[str, str], dataset_id: str) -> tuple[tuple[str, str], ...]:
     """(target dataset, ``<`` + its URI space) of the datasets a link may point to."""
     return tuple((t, f"<{space}") for t, space in spaces.items() if t != dataset_id)
+
+
+def _pack(counter: Counter[str], terms: dict[bytes, str]) -> tuple[bytes, bytes]:
+    keys = [_shared_key(term) for term in counter]
+    terms.update(zip(keys, counter, strict=True))
+    return b"".join(keys), array("I", counter.values()).tobytes()
 
 
 def count_record(text: str, iri: str, dataset_id: str, spaces: dict[str, str]) -> RecordCounts:
@@ -92,23 +101,25 @@ def count_record(text: str, iri: str, dataset_id: str, spaces: dict[str, str]) -
     owned_lines = [line for line in lines if line.startswith(own)]
     shared = {_shared_key(line): line for line in lines.difference(owned_lines)}
     owned = [line.split(" ", 2) for line in owned_lines]
-    tally = _Tally()
-    tally.add(owned, _targets(spaces, dataset_id))
     objects = set(map(_object, owned))
     own_objects = [o for o in objects if o.startswith(own[1]) or o == f"<{iri}> ."]
     objects.difference_update(own_objects)
-    doc = {
-        "t": tally.triples,
-        "s": len(set(map(_subject, owned))),
-        "o": len(own_objects),
-        "p": tally.properties,
-        "c": tally.classes,
-        "l": tally.links,
-    }
-    head = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-    object_keys = b"".join([_shared_key(o) if o[0] == "<" else _key(o) for o in objects])
-    blob = _HEADER.pack(len(head), len(object_keys)) + head + object_keys + b"".join(shared)
-    return RecordCounts(zlib.compress(blob, 1), "".join(f"{line}\n" for line in owned_lines), shared)
+    counted = _Terms.of(owned, _targets(spaces, dataset_id))
+    terms: dict[bytes, str] = {}
+    sections = [_pack(c, terms) for c in (counted.properties, counted.classes, counted.links)]
+    head = _HEADER.pack(
+        len(owned),
+        len({s for s, _, _ in owned}),
+        len(own_objects),
+        len(counted.properties),
+        len(counted.classes),
+        len(counted.links),
+        len(objects),
+        len(shared),
+    )
+    object_keys = [_shared_key(o) if o[0] == "<" else _key(o) for o in objects]
+    blob = b"".join([head, *(k + n for k, n in sections), *object_keys, *shared])
+    return RecordCounts(blob, "".join(f"{line}\n" for line in owned_lines), shared, terms)
 
 
 class VoidCounter:
@@ -117,55 +128,51 @@ class VoidCounter:
     def __init__(self, dataset_id: str, spaces: dict[str, str]) -> None:
         self.dataset_id = dataset_id
         self.targets = _targets(spaces, dataset_id)
-        self.tally = _Tally()
-        self.object_keys = bytearray()
-        self.shared_keys = bytearray()
+        self.totals = [0, 0, 0]
+        self.keys = [bytearray() for _ in range(5)]  # properties, classes, links, other objects, shared triples
+        self.numbers = [bytearray() for _ in range(3)]  # properties, classes, links
 
     def add(self, counts: bytes) -> None:
-        data = zlib.decompress(counts)
-        head_size, keys_size = _HEADER.unpack_from(data)
-        start = _HEADER.size + head_size
-        doc = json.loads(data[_HEADER.size : start])
-        tally = self.tally
-        tally.triples += doc["t"]
-        tally.subjects += doc["s"]
-        tally.objects += doc["o"]
-        tally.properties.update(doc["p"])
-        tally.classes.update(doc["c"])
-        tally.links.update(doc["l"])
-        self.object_keys += data[start : start + keys_size]
-        self.shared_keys += data[start + keys_size :]
+        head = _HEADER.unpack_from(counts)
+        for i in range(3):
+            self.totals[i] += head[i]
+        at = _HEADER.size
+        for i, n in enumerate(head[3:]):
+            self.keys[i] += counts[at : at + 8 * n]
+            at += 8 * n
+            if i < 3:
+                self.numbers[i] += counts[at : at + 4 * n]
+                at += 4 * n
 
     def shared_keys_used(self) -> set[bytes]:
         """Hashes of the distinct shared triples of the records added so far."""
-        keys = np.unique(np.frombuffer(self.shared_keys, dtype=np.uint64))
-        return {k.tobytes() for k in keys}
+        return {k.tobytes() for k in np.unique(np.frombuffer(self.keys[4], dtype=_KEYS))}
 
-    def statistics(self, shared_lines: Iterable[str]) -> VoidStatistics:
+    def _sums(self, i: int, texts: Mapping[bytes, str]) -> Counter[str]:
+        keys, inverse = np.unique(np.frombuffer(self.keys[i], dtype=_KEYS), return_inverse=True)
+        sums = np.bincount(inverse, weights=np.frombuffer(self.numbers[i], dtype=_NUMBERS), minlength=len(keys))
+        return Counter({texts[k.tobytes()]: int(n) for k, n in zip(keys, sums, strict=True)})
+
+    def statistics(self, shared_lines: list[str], texts: Mapping[bytes, str]) -> VoidStatistics:
         """The dataset's statistics: the records' own counts plus those of its distinct ``shared_lines`` (the text
-        of :meth:`shared_keys_used`)."""
-        own = self.tally
-        tally = _Tally(
-            own.triples, own.subjects, own.objects, Counter(own.properties), Counter(own.classes), Counter(own.links)
-        )
+        of :meth:`shared_keys_used`); ``texts`` gives the text of each hash of a counted term (KeyError if not)."""
         shared = [line.split(" ", 2) for line in shared_lines]
-        tally.add(shared, self.targets)
-        subjects = set(map(_subject, shared))
-        object_keys = b"".join({_key(o) for o in map(_object, shared)})
-        keys = np.concatenate(
-            [np.frombuffer(self.object_keys, dtype=np.uint64), np.frombuffer(object_keys, dtype=np.uint64)]
-        )
-        links: dict[tuple[str, str], int] = {}
-        for key, n in tally.links.items():
-            target, prop = key.split(" ", 1)
-            links[(target, prop[1:-1])] = n
+        counted = _Terms.of(shared, self.targets)
+        properties, classes, links = (self._sums(i, texts) for i in range(3))
+        properties.update(counted.properties)
+        classes.update(counted.classes)
+        links.update(counted.links)
+        subjects = {s for s, _, _ in shared}
+        object_keys = np.frombuffer(b"".join({_key(o) for o in map(_object, shared)}), dtype=_KEYS)
+        objects = np.unique(np.concatenate([np.frombuffer(self.keys[3], dtype=_KEYS), object_keys]))
+        triples, own_subjects, own_objects = self.totals
         return VoidStatistics(
             self.dataset_id,
-            triples=tally.triples,
-            entities=tally.subjects + sum(1 for s in subjects if s[0] == "<"),
-            distinct_subjects=tally.subjects + len(subjects),
-            distinct_objects=tally.objects + len(np.unique(keys)),
-            properties={p[1:-1]: n for p, n in tally.properties.items()},
-            classes={c[1:-3]: n for c, n in tally.classes.items()},
-            links=links,
+            triples=triples + len(shared),
+            entities=own_subjects + sum(1 for s in subjects if s[0] == "<"),
+            distinct_subjects=own_subjects + len(subjects),
+            distinct_objects=own_objects + len(objects),
+            properties={p[1:-1]: n for p, n in properties.items()},
+            classes={c[1:-3]: n for c, n in classes.items()},
+            links={(key.split(" ", 1)[0], key.split(" ", 1)[1][1:-1]): n for key, n in links.items()},
         )

@@ -35,8 +35,8 @@ def init(vocabulary: Vocabulary) -> None:
 class BatchResult:
     mapped: dict[str, MappedRecord]
     """Record id -> what the state keeps of a good record."""
-    shared: dict[bytes, str]
-    """Hash -> text of the triples the good records have about nodes they do not own."""
+    texts: dict[bytes, str]
+    """Hash -> text of the shared triples and counted terms of the good records' VoID counts."""
     problems: dict[str, list[Problem]]
     """Record id -> the SHACL violations that reject it."""
 
@@ -67,16 +67,17 @@ def map_batch(records: list[Training | JobSheet], profile: str, vocabulary: Voca
             )
     good = {rid: text for rid, text in mapped.items() if rid not in problems}
     dataset, spaces = "trainings" if trainings else "job-sheets", uri_spaces(vocab.profile.minted)
-    shared: dict[bytes, str] = {}
+    texts: dict[bytes, str] = {}
     kept: dict[str, MappedRecord] = {}
     for rid, text in good.items():
         counted = count_record(text.decode(), prefix + rid, dataset, spaces)
-        shared.update(counted.shared)
+        texts.update(counted.shared)
+        texts.update(counted.terms)
         # its own triples first: a full publish writes only those and each shared triple once
         owned = counted.owned.encode()
         triples = owned + "".join(f"{line}\n" for line in counted.shared.values()).encode()
         kept[rid] = MappedRecord(zlib.compress(triples, 1), len(owned), counted.counts)
-    return BatchResult(kept, shared, problems)
+    return BatchResult(kept, texts, problems)
 
 
 def _map(record: Training | JobSheet, vocab: Vocabulary) -> Lines:

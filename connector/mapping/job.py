@@ -56,8 +56,8 @@ KINDS: dict[str, tuple[str, str]] = {  # kind -> (dataset id, SHACL profile)
     "job-sheets": ("job-sheets", "gen-job-sheet"),
 }
 MAPPING_VERSION = "3"
-"""Bump when the RDF a record maps to, or what the state keeps about it (3: its VoID counts), changes, so that every
-record is re-mapped once."""
+"""Bump when the RDF a record maps to, or what the state keeps about it, changes (3: VoID counts, own triples
+first), so that every record is re-mapped once."""
 BATCH = 500
 DELTA_MAX = 400_000
 """Largest change (triples deleted + inserted) published as one SPARQL update; above it the graph is rebuilt."""
@@ -524,7 +524,7 @@ class _Runner:
             self._apply_validation(done, future.result())
 
     def _apply_validation(self, batch: list[_Pending], result: batch_worker.BatchResult) -> None:
-        self.state.stage_shared(result.shared)
+        self.state.stage_texts(result.texts)
         for p in batch:
             rid = p.record.id
             if rid in result.problems:
@@ -573,14 +573,13 @@ class _Runner:
             if counts is None:
                 return None
             counter.add(counts)
-        shared = self._shared_lines(counter)
-        return None if shared is None else counter.statistics(shared)
+        return self._statistics(counter)
 
-    def _shared_lines(self, counter: VoidCounter) -> list[str] | None:
-        """The text of the shared triples of the records counted so far (None if the state lost one)."""
-        lines = self.state.shared_lines()
+    def _statistics(self, counter: VoidCounter) -> VoidStatistics | None:
+        """The figures of the records counted so far (None if the state lost the text behind a hash)."""
+        texts = self.state.void_texts()
         try:
-            return [lines[key] for key in counter.shared_keys_used()]
+            return counter.statistics([texts[key] for key in counter.shared_keys_used()], texts)
         except KeyError:
             return None
 
@@ -618,8 +617,9 @@ class _Runner:
                     else:
                         out.write(triples[:owned])
                         counter.add(counts)
-                shared = self._shared_lines(counter)
-                if shared is None:  # cannot happen with an intact state; still publish every triple
+                texts = self.state.void_texts()
+                shared = [texts.get(key) for key in counter.shared_keys_used()]
+                if None in shared:  # cannot happen with an intact state; still publish every triple
                     complete = False
                     for triples, _, _ in self.state.new_records():
                         out.write(triples or b"")
@@ -628,8 +628,8 @@ class _Runner:
             self.report.published_triples = self.ctx.store.replace_graph(graph, tmp, "application/n-triples")
         finally:
             tmp.unlink(missing_ok=True)
-        if complete and shared is not None:
-            self._void = counter.statistics(shared)
+        if complete:
+            self._void = self._statistics(counter)
 
     def _publish_delta(self, graph: str) -> bool:
         """Apply only the difference (one SPARQL update, so one transaction); False when a full rebuild is due.

@@ -19,8 +19,8 @@ CREATE TABLE IF NOT EXISTS records (
     file TEXT NOT NULL, location TEXT NOT NULL, PRIMARY KEY (dataset, id)
 );
 CREATE TABLE IF NOT EXISTS published (dataset TEXT PRIMARY KEY, triples INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS shared_triples (
-    dataset TEXT NOT NULL, hash BLOB NOT NULL, line TEXT NOT NULL, PRIMARY KEY (dataset, hash)
+CREATE TABLE IF NOT EXISTS void_texts (
+    dataset TEXT NOT NULL, hash BLOB NOT NULL, text TEXT NOT NULL, PRIMARY KEY (dataset, hash)
 );
 """
 COLUMNS = {"counts": "BLOB", "owned_bytes": "INTEGER"}
@@ -55,7 +55,7 @@ class RecordState:
             "CREATE TEMP TABLE staged (id TEXT PRIMARY KEY, hash TEXT, triples BLOB, file TEXT, location TEXT, "
             "counts BLOB, owned_bytes INTEGER)"
         )
-        self.db.execute("CREATE TEMP TABLE staged_shared (hash BLOB PRIMARY KEY, line TEXT)")
+        self.db.execute("CREATE TEMP TABLE staged_texts (hash BLOB PRIMARY KEY, text TEXT)")
         self.db.execute("CREATE TEMP TABLE gone (id TEXT PRIMARY KEY)")
         self.db.execute("CREATE TEMP TABLE moved (id TEXT PRIMARY KEY, file TEXT, location TEXT)")
 
@@ -74,15 +74,15 @@ class RecordState:
             (record_id, digest, mapped.triples, file, location, mapped.counts, mapped.owned_bytes),
         )
 
-    def stage_shared(self, lines: dict[bytes, str]) -> None:
-        """Keep the text of triples that records share, by hash (what their VoID counts refer to)."""
-        self.db.executemany("INSERT OR IGNORE INTO staged_shared VALUES (?, ?)", lines.items())
+    def stage_texts(self, texts: dict[bytes, str]) -> None:
+        """Keep the text behind the hashes the records' VoID counts hold (shared triples, counted terms)."""
+        self.db.executemany("INSERT OR IGNORE INTO staged_texts VALUES (?, ?)", texts.items())
 
-    def shared_lines(self) -> dict[bytes, str]:
-        """Hash -> text of every shared triple of the dataset's records, past and staged (a superset of those the
-        records published now still use)."""
+    def void_texts(self) -> dict[bytes, str]:
+        """Hash -> text of every shared triple and counted term of the dataset's records, past and staged (a
+        superset of those the records published now use)."""
         rows = self.db.execute(
-            "SELECT hash, line FROM shared_triples WHERE dataset = ? UNION SELECT hash, line FROM staged_shared",
+            "SELECT hash, text FROM void_texts WHERE dataset = ? UNION SELECT hash, text FROM staged_texts",
             (self.dataset,),
         )
         return dict(rows)
@@ -168,9 +168,7 @@ class RecordState:
                 "SELECT ?, id, hash, triples, file, location, counts, owned_bytes FROM staged",
                 (self.dataset,),
             )
-            self.db.execute(
-                "INSERT OR IGNORE INTO shared_triples SELECT ?, hash, line FROM staged_shared", (self.dataset,)
-            )
+            self.db.execute("INSERT OR IGNORE INTO void_texts SELECT ?, hash, text FROM staged_texts", (self.dataset,))
             self.db.execute(
                 "UPDATE records SET file = (SELECT file FROM moved WHERE moved.id = records.id), "
                 "location = (SELECT location FROM moved WHERE moved.id = records.id) "
