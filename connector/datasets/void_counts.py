@@ -36,6 +36,9 @@ _HEADER = struct.Struct("<8I")
 _predicate, _object = itemgetter(1), itemgetter(2)
 _KEYS = np.dtype("<u8")
 _NUMBERS = np.dtype("<u4")
+COMPACT_BYTES = 16 << 20
+"""A counter's buffer of one kind is reduced to its distinct keys (summing their numbers) past this size, or past
+twice its size after the last reduction."""
 
 
 @lru_cache(maxsize=1 << 16)
@@ -131,6 +134,7 @@ class VoidCounter:
         self.totals = [0, 0, 0]
         self.keys = [bytearray() for _ in range(5)]  # properties, classes, links, other objects, shared triples
         self.numbers = [bytearray() for _ in range(3)]  # properties, classes, links
+        self.limits = [COMPACT_BYTES] * 5
 
     def add(self, counts: bytes) -> None:
         head = _HEADER.unpack_from(counts)
@@ -143,14 +147,31 @@ class VoidCounter:
             if i < 3:
                 self.numbers[i] += counts[at : at + 4 * n]
                 at += 4 * n
+            if len(self.keys[i]) > self.limits[i]:
+                self._compact(i)
+                self.limits[i] = max(COMPACT_BYTES, 2 * len(self.keys[i]))
+
+    def _compact(self, i: int) -> None:
+        """Keep each key of buffer ``i`` once (with the sum of its numbers): memory grows with the distinct
+        objects and shared triples of the dataset, not with its records."""
+        if i < 3:
+            keys, sums = self._distinct(i)
+            self.numbers[i] = bytearray(sums.astype(_NUMBERS).tobytes())
+        else:
+            keys = np.unique(np.frombuffer(self.keys[i], dtype=_KEYS))
+        self.keys[i] = bytearray(keys.tobytes())
+
+    def _distinct(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        keys, inverse = np.unique(np.frombuffer(self.keys[i], dtype=_KEYS), return_inverse=True)
+        sums = np.bincount(inverse, weights=np.frombuffer(self.numbers[i], dtype=_NUMBERS), minlength=len(keys))
+        return keys, sums
 
     def shared_keys_used(self) -> set[bytes]:
         """Hashes of the distinct shared triples of the records added so far."""
         return {k.tobytes() for k in np.unique(np.frombuffer(self.keys[4], dtype=_KEYS))}
 
     def _sums(self, i: int, texts: Mapping[bytes, str]) -> Counter[str]:
-        keys, inverse = np.unique(np.frombuffer(self.keys[i], dtype=_KEYS), return_inverse=True)
-        sums = np.bincount(inverse, weights=np.frombuffer(self.numbers[i], dtype=_NUMBERS), minlength=len(keys))
+        keys, sums = self._distinct(i)
         return Counter({texts[k.tobytes()]: int(n) for k, n in zip(keys, sums, strict=True)})
 
     def statistics(self, shared_lines: list[str], texts: Mapping[bytes, str]) -> VoidStatistics:

@@ -150,3 +150,39 @@ def test_a_state_without_counts_measures_the_graph(
     run_job(vctx, JobOptions("trainings", [path]))
     assert counted[-1] is None
     assert _catalog_triples(vctx, "trainings") == [vctx.store.count(graph)]
+
+
+def test_counter_compaction_keeps_the_figures(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past a size, a counter keeps each hash once (bounded memory for big datasets): same figures as without, and
+    as the scan of the same triples."""
+    from connector.datasets import void_counts
+
+    gen, esco = ctx.minted.gen, "http://data.europa.eu/esco/skill/"
+    org = f'<{gen}organisation/1> <http://www.w3.org/ns/regorg#legalName> "Org" .\n'
+    texts = {}
+    for i in range(40):
+        s = f"<{gen}training/T{i}>"
+        texts[f"{gen}training/T{i}"] = (
+            f"{s} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://x/Training> .\n"
+            f'{s} <https://x/title> "Title {i % 7}" .\n{s} <https://x/skill> <{esco}s{i % 5}> .\n'
+            f"{s} <https://x/part> <{gen}training/T{i}#part> .\n"
+            f"<{gen}training/T{i}#part> <https://x/org> <{gen}organisation/1> .\n{org}{org}"
+        )
+    spaces = void.uri_spaces(ctx.minted)
+    records = [void_counts.count_record(text, iri, "trainings", spaces) for iri, text in texts.items()]
+    known = {k: v for r in records for k, v in (*r.shared.items(), *r.terms.items())}
+
+    def figures() -> VoidStatistics:
+        counter = void_counts.VoidCounter("trainings", spaces)
+        for r in records:
+            counter.add(r.counts)
+        return counter.statistics([known[k] for k in counter.shared_keys_used()], known)
+
+    whole = figures()
+    monkeypatch.setattr(void_counts, "COMPACT_BYTES", 16)
+    assert figures() == whole
+    ctx.store.replace_graph(
+        ctx.datasets.get("trainings").graph, "".join(texts.values()).encode(), "application/n-triples"
+    )
+    assert whole == compute_statistics(ctx.store, ctx.datasets, "trainings")
+    assert whole.triples == 40 * 5 + 1 and whole.links == {("esco", "https://x/skill"): 40}
