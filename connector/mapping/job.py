@@ -573,11 +573,11 @@ class _Runner:
             if counts is None:
                 return None
             counter.add(counts)
-        return self._statistics(counter)
+        return self._statistics(counter, self.state.void_texts())
 
-    def _statistics(self, counter: VoidCounter) -> VoidStatistics | None:
-        """The figures of the records counted so far (None if the state lost the text behind a hash)."""
-        texts = self.state.void_texts()
+    @staticmethod
+    def _statistics(counter: VoidCounter, texts: dict[bytes, str]) -> VoidStatistics | None:
+        """The figures of the records counted so far (None if ``texts`` lacks the text behind a hash)."""
         try:
             return counter.statistics([texts[key] for key in counter.shared_keys_used()], texts)
         except KeyError:
@@ -629,7 +629,7 @@ class _Runner:
         finally:
             tmp.unlink(missing_ok=True)
         if complete:
-            self._void = self._statistics(counter)
+            self._void = self._statistics(counter, texts)
 
     def _publish_delta(self, graph: str) -> bool:
         """Apply only the difference (one SPARQL update, so one transaction); False when a full rebuild is due.
