@@ -31,11 +31,13 @@ TARGET_FIRST_S, TARGET_RERUN_S, TARGET_MEMORY_RATIO = 30.0, 5.0, 1.5
 
 def _child(args: list[str]) -> dict:
     """Run a step in a fresh interpreter; adds ``peak_tree_rss_mb``, the peak of the summed RSS of its process tree
-    (the job and its worker processes, sampled every 0.2 s)."""
+    (the job and its worker processes, sampled every 0.2 s), and ``cpu_tree_s``, the CPU time of that tree (each
+    process's last sample)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "bench.bench_mapping", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     root, peak, done = psutil.Process(proc.pid), 0, threading.Event()
+    cpu: dict[int, float] = {}
 
     def sample() -> None:
         nonlocal peak
@@ -45,6 +47,8 @@ def _child(args: list[str]) -> dict:
                 for p in (root, *root.children(recursive=True)):
                     with contextlib.suppress(psutil.Error):
                         rss += p.memory_info().rss
+                        times = p.cpu_times()
+                        cpu[p.pid] = times.user + times.system
             peak = max(peak, rss)
             done.wait(0.2)
 
@@ -55,7 +59,8 @@ def _child(args: list[str]) -> dict:
     sampler.join()
     if proc.returncode != 0:
         raise RuntimeError(err[-3000:])
-    return json.loads(out.strip().splitlines()[-1]) | {"peak_tree_rss_mb": round(peak / 2**20)}
+    figures = json.loads(out.strip().splitlines()[-1])
+    return figures | {"peak_tree_rss_mb": round(peak / 2**20), "cpu_tree_s": round(sum(cpu.values()), 1)}
 
 
 def _own_peak_mb() -> int:
@@ -99,6 +104,7 @@ def _run(home: str, trainings: str, sheets: str, mode: str = "publish") -> dict:
             "rejected": t.counts.rejected + j.counts.rejected,
             "records_per_s": round((t.counts.read + j.counts.read) / seconds),
             "phases": t.phase_seconds,
+            "phases_cpu_job_process": t.phase_cpu_seconds,
             "published_triples": t.published_triples,
         }
     ctx.close()
@@ -132,7 +138,9 @@ def main() -> bool:
                 print(
                     f"{size:>7,} trainings + 153 job sheets: first {run['first']['seconds']} s "
                     f"({run['first']['records_per_s']} records/s), unchanged {run['unchanged']['seconds']} s, "
-                    f"peak RSS {run['peak_tree_rss_mb']} MB; phases {run['first']['phases']}",
+                    f"peak RSS {run['peak_tree_rss_mb']} MB, CPU {run['cpu_tree_s']} s; "
+                    f"phases {run['first']['phases']}, "
+                    f"job process CPU {run['first']['phases_cpu_job_process']}",
                     flush=True,
                 )
     small, big = figures["sizes"][sizes[0]], figures["sizes"][sizes[-1]]
@@ -146,6 +154,7 @@ def main() -> bool:
     for name, (value, target, met) in figures["targets"].items():
         print(f"  {name}: {value} (target {target}) {'ok' if met else 'MISSED'}")
         ok = ok and met
+    figures["load_average_at_end"] = os.getloadavg()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2))
     return ok

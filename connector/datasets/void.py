@@ -1,8 +1,9 @@
 """VoID descriptions of the published datasets: size, classes, properties and links to the other datasets.
 
-A job that publishes a dataset calls :func:`refresh_void` afterwards; it measures the dataset's graph and
-replaces the dataset's VoID statements in the catalog graph in one update, so the catalog counts, the SPARQL
-service description and ``/.well-known/void`` never show stale or half-written figures.
+A job that publishes a dataset calls :func:`refresh_published_void` afterwards; it measures the dataset's graph (or
+takes the figures the job counted as it wrote the graph, :mod:`connector.datasets.void_counts`) and replaces the
+dataset's VoID statements in the catalog graph in one update, so the catalog counts, the SPARQL service description
+and ``/.well-known/void`` never show stale or half-written figures.
 """
 
 from __future__ import annotations
@@ -15,19 +16,19 @@ import pyoxigraph as ox
 
 from connector.datasets.metadata import dataset_iri
 from connector.datasets.registry import DatasetRegistry
-from connector.namespaces import ESCO_DATA, RDF, VOID, XSD
+from connector.namespaces import ESCO_DATA, RDF, VOID, XSD, Minted
 from connector.store import GraphStore
 
 if TYPE_CHECKING:
     from connector.context import Context
 
 
-def uri_spaces(registry: DatasetRegistry) -> dict[str, str]:
+def uri_spaces(minted: Minted) -> dict[str, str]:
     """Namespace of the resources each dataset describes (``void:uriSpace``), used to count links between them."""
-    gen = registry.minted.gen
+    gen = minted.gen
     return {
         "esco": ESCO_DATA,
-        "rome": registry.minted.rome,
+        "rome": minted.rome,
         "trainings": f"{gen}training/",
         "job-sheets": f"{gen}job-sheet/",
     }
@@ -80,7 +81,7 @@ def compute_statistics(store: GraphStore, registry: DatasetRegistry, dataset_id:
             "GROUP BY ?c"
         )
     }
-    targets = [(t, space) for t, space in uri_spaces(registry).items() if t != dataset_id]
+    targets = [(t, space) for t, space in uri_spaces(registry.minted).items() if t != dataset_id]
     if targets:  # one scan for all targets (the URI spaces do not overlap), not one per target
         target = '""'
         for t, space in reversed(targets):
@@ -121,7 +122,7 @@ def void_triples(registry: DatasetRegistry, stats: VoidStatistics, sparql_endpoi
     ]
     if sparql_endpoint:
         triples.append(ox.Triple(ds, v("sparqlEndpoint"), ox.NamedNode(sparql_endpoint)))
-    space = uri_spaces(registry).get(stats.dataset)
+    space = uri_spaces(registry.minted).get(stats.dataset)
     if space:
         triples.append(ox.Triple(ds, v("uriSpace"), ox.Literal(space)))
     for cls, n in sorted(stats.classes.items()):
@@ -152,10 +153,16 @@ def void_triples(registry: DatasetRegistry, stats: VoidStatistics, sparql_endpoi
 
 
 def refresh_void(
-    store: GraphStore, registry: DatasetRegistry, dataset_id: str, *, sparql_endpoint: str | None = None
+    store: GraphStore,
+    registry: DatasetRegistry,
+    dataset_id: str,
+    *,
+    sparql_endpoint: str | None = None,
+    stats: VoidStatistics | None = None,
 ) -> VoidStatistics:
-    """Measure ``dataset_id`` and replace its VoID description in the catalog graph (one atomic update)."""
-    stats = compute_statistics(store, registry, dataset_id)
+    """Replace the VoID description of ``dataset_id`` in the catalog graph (one atomic update) with ``stats``, or
+    with what measuring its graph gives when the caller did not count it."""
+    stats = stats or compute_statistics(store, registry, dataset_id)
     ds = dataset_iri(registry, dataset_id)
     catalog = registry.get("catalog").graph
     data = " ".join(f"{t.subject} {t.predicate} {t.object} ." for t in void_triples(registry, stats, sparql_endpoint))
@@ -167,12 +174,12 @@ def refresh_void(
     return stats
 
 
-def refresh_published_void(ctx: Context, dataset_id: str) -> VoidStatistics:
+def refresh_published_void(ctx: Context, dataset_id: str, stats: VoidStatistics | None = None) -> VoidStatistics:
     """:func:`refresh_void` as the jobs call it once they published ``dataset_id``: open datasets name the public
     SPARQL endpoint (the others are reached through a dataspace transfer)."""
     open_ = ctx.datasets.get(dataset_id).access == "open"
     endpoint = f"{ctx.settings.base_url}/sparql" if open_ else None
-    return refresh_void(ctx.store, ctx.datasets, dataset_id, sparql_endpoint=endpoint)
+    return refresh_void(ctx.store, ctx.datasets, dataset_id, sparql_endpoint=endpoint, stats=stats)
 
 
 def void_description_query(registry: DatasetRegistry) -> str:

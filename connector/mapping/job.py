@@ -34,7 +34,8 @@ from typing import Any, Literal
 
 from connector import __version__, events
 from connector.context import Context
-from connector.datasets.void import refresh_published_void
+from connector.datasets.void import VoidStatistics, refresh_published_void, uri_spaces
+from connector.datasets.void_counts import VoidCounter
 from connector.mapping import batch as batch_worker
 from connector.mapping.job_sheets import read_job_sheets_csv, read_job_sheets_json, read_job_sheets_yaml
 from connector.mapping.lheo import read_lheo
@@ -54,8 +55,9 @@ KINDS: dict[str, tuple[str, str]] = {  # kind -> (dataset id, SHACL profile)
     "lheo": ("trainings", "gen-training"),
     "job-sheets": ("job-sheets", "gen-job-sheet"),
 }
-MAPPING_VERSION = "2"
-"""Bump when the RDF a record maps to changes, so that every record is re-mapped once."""
+MAPPING_VERSION = "3"
+"""Bump when the RDF a record maps to, or what the state keeps about it, changes (3: VoID counts, own triples
+first), so that every record is re-mapped once."""
 BATCH = 500
 DELTA_MAX = 400_000
 """Largest change (triples deleted + inserted) published as one SPARQL update; above it the graph is rebuilt."""
@@ -111,13 +113,17 @@ class JobReport:
     software_version: str = __version__
     phase_seconds: dict[str, float] = field(default_factory=dict)
     """Wall time of each phase (reading = read + check + map + overlapping validation)."""
+    phase_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    """CPU time of the job's own process in each phase (its worker processes not included): where it waits."""
 
     def enter(self, phase: str) -> None:
-        """Start ``phase``, closing the time of the previous one."""
-        now = time.perf_counter()
+        """Start ``phase``, closing the wall and CPU time of the previous one."""
+        now, cpu = time.perf_counter(), time.process_time()
         if self.phase and getattr(self, "_since", None) is not None:
             self.phase_seconds[self.phase] = round(self.phase_seconds.get(self.phase, 0) + now - self._since, 3)
-        self.phase, self._since = phase, now
+            used = self.phase_cpu_seconds.get(self.phase, 0) + cpu - self._cpu_since
+            self.phase_cpu_seconds[self.phase] = round(used, 3)
+        self.phase, self._since, self._cpu_since = phase, now, cpu
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -518,12 +524,13 @@ class _Runner:
             self._apply_validation(done, future.result())
 
     def _apply_validation(self, batch: list[_Pending], result: batch_worker.BatchResult) -> None:
+        self.state.stage_texts(result.texts)
         for p in batch:
             rid = p.record.id
             if rid in result.problems:
                 self._reject(p.file, p.location, rid, result.problems[rid])
             else:
-                self.state.stage(rid, p.digest, result.triples[rid], p.file, p.location)
+                self.state.stage(rid, p.digest, result.mapped[rid], p.file, p.location)
                 self.report.counts.mapped += 1
 
     def _record_iri(self, record_id: str) -> str:
@@ -533,6 +540,7 @@ class _Runner:
     # -- publishing -----------------------------------------------------------------------------------------------
     def _publish(self, changed: bool) -> None:
         graph = self.ctx.datasets.get(self.report.dataset).graph
+        self._void: VoidStatistics | None = None
         if changed:
             self.report.enter("publishing")
             self.progress.start("publishing")
@@ -544,8 +552,8 @@ class _Runner:
         self.state.commit(self.report.published_triples)
         self.report.enter("describing")
         if changed or not self._void_current():
-            # VoID measured on every publish that changed the graph, whatever started the job (CLI, HTTP, pipeline)
-            refresh_published_void(self.ctx, self.report.dataset)
+            # VoID refreshed on every publish that changed the graph, whatever started the job (CLI, HTTP, pipeline)
+            refresh_published_void(self.ctx, self.report.dataset, self._checked(self._void or self._counted_void()))
         self.report.enter("done")
 
     def _first_publish(self, graph: str) -> bool:
@@ -553,6 +561,31 @@ class _Runner:
         if self.state.published_triples() or next(self.state.kept_content(), None) is not None:
             return False
         return not self.ctx.store.has_graph(graph)
+
+    def _void_counter(self) -> VoidCounter:
+        return VoidCounter(self.report.dataset, uri_spaces(self.ctx.minted))
+
+    def _counted_void(self) -> VoidStatistics | None:
+        """The dataset's VoID figures added up from its records' counts; None (measure the graph instead) when a
+        record was never counted."""
+        counter = self._void_counter()
+        for _, _, counts in self.state.new_records(with_triples=False):
+            if counts is None:
+                return None
+            counter.add(counts)
+        return self._statistics(counter, self.state.void_texts())
+
+    @staticmethod
+    def _statistics(counter: VoidCounter, texts: dict[bytes, str]) -> VoidStatistics | None:
+        """The figures of the records counted so far (None if ``texts`` lacks the text behind a hash)."""
+        try:
+            return counter.statistics([texts[key] for key in counter.shared_keys_used()], texts)
+        except KeyError:
+            return None
+
+    def _checked(self, stats: VoidStatistics | None) -> VoidStatistics | None:
+        """``stats`` unless they disagree with the size of the published graph (then the graph is measured)."""
+        return stats if stats is not None and stats.triples == self.state.published_triples() else None
 
     def _void_current(self) -> bool:
         """Whether the catalog's VoID of the dataset still gives the size this state last published."""
@@ -565,16 +598,38 @@ class _Runner:
 
     def _publish_full(self, graph: str) -> None:
         """Rebuild the whole graph from the state (kept + staged records) and swap it in atomically: one N-Triples
-        file the store bulk-loads (``replace_graph``; into an empty embedded graph, a marker-guarded bulk load)."""
+        file the store bulk-loads (``replace_graph``; into an empty embedded graph, a marker-guarded bulk load).
+
+        Each record's own triples are written, and each triple records share once (a quarter of the lines, which
+        the loader would parse and drop), counting the VoID figures on the way. A record mapped before the state
+        kept counts is written whole, and the figures are then measured on the graph instead.
+        """
         fd, name = tempfile.mkstemp(suffix=".nt", dir=self.ctx.settings.home / "mapping")
         tmp = Path(name)
+        counter, complete = self._void_counter(), True
         try:
             with os.fdopen(fd, "wb") as out:
-                for chunk in self.state.new_content():
-                    out.write(chunk)
+                for triples, owned, counts in self.state.new_records():
+                    assert triples is not None
+                    if owned is None or counts is None:
+                        out.write(triples)
+                        complete = False
+                    else:
+                        out.write(triples[:owned])
+                        counter.add(counts)
+                texts = self.state.void_texts()
+                shared = [texts.get(key) for key in counter.shared_keys_used()]
+                if None in shared:  # cannot happen with an intact state; still publish every triple
+                    complete = False
+                    for triples, _, _ in self.state.new_records():
+                        out.write(triples or b"")
+                else:
+                    out.write("".join(f"{line}\n" for line in shared).encode())
             self.report.published_triples = self.ctx.store.replace_graph(graph, tmp, "application/n-triples")
         finally:
             tmp.unlink(missing_ok=True)
+        if complete:
+            self._void = self._statistics(counter, texts)
 
     def _publish_delta(self, graph: str) -> bool:
         """Apply only the difference (one SPARQL update, so one transaction); False when a full rebuild is due.

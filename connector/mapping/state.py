@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 SCHEMA = """
@@ -18,7 +19,25 @@ CREATE TABLE IF NOT EXISTS records (
     file TEXT NOT NULL, location TEXT NOT NULL, PRIMARY KEY (dataset, id)
 );
 CREATE TABLE IF NOT EXISTS published (dataset TEXT PRIMARY KEY, triples INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS void_texts (
+    dataset TEXT NOT NULL, hash BLOB NOT NULL, text TEXT NOT NULL, PRIMARY KEY (dataset, hash)
+);
 """
+COLUMNS = {"counts": "BLOB", "owned_bytes": "INTEGER"}
+"""Columns added to ``records`` since the first version; NULL in a state written before, until the record is mapped
+again."""
+
+
+@dataclass
+class MappedRecord:
+    """What the state keeps of a record's mapping (made by the job's workers)."""
+
+    triples: bytes
+    """Its N-Triples, zlib-compressed: first its triples about its own nodes, then those about shared nodes."""
+    owned_bytes: int
+    """Length of the first part (uncompressed)."""
+    counts: bytes
+    """Its VoID counts (:func:`connector.datasets.void_counts.count_record`)."""
 
 
 class RecordState:
@@ -28,9 +47,15 @@ class RecordState:
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        present = {row[1] for row in self.db.execute("PRAGMA table_info(records)")}
+        for name, kind in COLUMNS.items():
+            if name not in present:
+                self.db.execute(f"ALTER TABLE records ADD COLUMN {name} {kind}")
         self.db.execute(
-            "CREATE TEMP TABLE staged (id TEXT PRIMARY KEY, hash TEXT, triples BLOB, file TEXT, location TEXT)"
+            "CREATE TEMP TABLE staged (id TEXT PRIMARY KEY, hash TEXT, triples BLOB, file TEXT, location TEXT, "
+            "counts BLOB, owned_bytes INTEGER)"
         )
+        self.db.execute("CREATE TEMP TABLE staged_texts (hash BLOB PRIMARY KEY, text TEXT)")
         self.db.execute("CREATE TEMP TABLE gone (id TEXT PRIMARY KEY)")
         self.db.execute("CREATE TEMP TABLE moved (id TEXT PRIMARY KEY, file TEXT, location TEXT)")
 
@@ -42,11 +67,25 @@ class RecordState:
         rows = self.db.execute("SELECT id, hash, file, location FROM records WHERE dataset = ?", (self.dataset,))
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
-    def stage(self, record_id: str, digest: str, compressed: bytes, file: str, location: str) -> None:
-        """Stage a record's new version: its N-Triples, zlib-compressed (by the job's workers)."""
+    def stage(self, record_id: str, digest: str, mapped: MappedRecord, file: str, location: str) -> None:
+        """Stage a record's new version."""
         self.db.execute(
-            "INSERT OR REPLACE INTO staged VALUES (?, ?, ?, ?, ?)", (record_id, digest, compressed, file, location)
+            "INSERT OR REPLACE INTO staged VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (record_id, digest, mapped.triples, file, location, mapped.counts, mapped.owned_bytes),
         )
+
+    def stage_texts(self, texts: dict[bytes, str]) -> None:
+        """Keep the text behind the hashes the records' VoID counts hold (shared triples, counted terms)."""
+        self.db.executemany("INSERT OR IGNORE INTO staged_texts VALUES (?, ?)", texts.items())
+
+    def void_texts(self) -> dict[bytes, str]:
+        """Hash -> text of every shared triple and counted term of the dataset's records, past and staged (a
+        superset of those the records published now use)."""
+        rows = self.db.execute(
+            "SELECT hash, text FROM void_texts WHERE dataset = ? UNION SELECT hash, text FROM staged_texts",
+            (self.dataset,),
+        )
+        return dict(rows)
 
     def remove(self, ids: list[str]) -> None:
         self.db.executemany("INSERT OR IGNORE INTO gone VALUES (?)", [(i,) for i in ids])
@@ -56,11 +95,6 @@ class RecordState:
 
     def staged_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM staged").fetchone()[0]
-
-    def new_content(self) -> Iterator[bytes]:
-        """N-Triples of the dataset after this job: kept records, then staged ones."""
-        yield from self.kept_content()
-        yield from self.staged_content()
 
     def replaced_content(self) -> Iterator[bytes]:
         """N-Triples currently published for the records this job changes or removes."""
@@ -85,6 +119,19 @@ class RecordState:
         )
         for (blob,) in rows:
             yield zlib.decompress(blob)
+
+    def new_records(self, with_triples: bool = True) -> Iterator[tuple[bytes | None, int | None, bytes | None]]:
+        """(N-Triples, length of the owned part, VoID counts) of each record of the dataset after this job: kept
+        records, then staged ones; the last two are None for a record mapped before the state kept them, the first
+        when not ``with_triples``."""
+        columns = "triples, owned_bytes, counts" if with_triples else "NULL, owned_bytes, counts"
+        rows = self.db.execute(
+            f"SELECT {columns} FROM records WHERE dataset = ? AND id NOT IN (SELECT id FROM staged) "  # noqa: S608
+            f"AND id NOT IN (SELECT id FROM gone) UNION ALL SELECT {columns} FROM staged",
+            (self.dataset,),
+        )
+        for blob, owned, counts in rows:
+            yield (None if blob is None else zlib.decompress(blob)), owned, counts
 
     def staged_sources(self) -> Iterator[tuple[str, str, str, str]]:
         """(id, hash, file, location) of staged and moved records (their provenance is rewritten)."""
@@ -117,8 +164,11 @@ class RecordState:
                 (self.dataset,),
             )
             self.db.execute(
-                "INSERT INTO records SELECT ?, id, hash, triples, file, location FROM staged", (self.dataset,)
+                "INSERT INTO records (dataset, id, hash, triples, file, location, counts, owned_bytes) "
+                "SELECT ?, id, hash, triples, file, location, counts, owned_bytes FROM staged",
+                (self.dataset,),
             )
+            self.db.execute("INSERT OR IGNORE INTO void_texts SELECT ?, hash, text FROM staged_texts", (self.dataset,))
             self.db.execute(
                 "UPDATE records SET file = (SELECT file FROM moved WHERE moved.id = records.id), "
                 "location = (SELECT location FROM moved WHERE moved.id = records.id) "

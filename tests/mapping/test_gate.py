@@ -94,7 +94,7 @@ def test_batch_traces_each_violation_to_its_record(mctx: Context) -> None:
     good = training_from_raw(raw, 10_000)
     bad = replace(good, id="FAR", latitude=123.5)  # past the reader's range check: only the gate can catch it
     result = map_batch([good, bad], "gen-training", load_vocabulary(mctx))
-    assert set(result.problems) == {"FAR"} and set(result.triples) == {"OK"}
+    assert set(result.problems) == {"FAR"} and set(result.mapped) == {"OK"}
     assert any("Latitude out of range" in p.reason for p in result.problems["FAR"])
-    published = list(ox.parse(zlib.decompress(result.triples["OK"]), format=ox.RdfFormat.N_TRIPLES))
+    published = list(ox.parse(zlib.decompress(result.mapped["OK"].triples), format=ox.RdfFormat.N_TRIPLES))
     assert ox.NamedNode(f"{BASE}gen/training/OK") in {t.subject for t in published}
