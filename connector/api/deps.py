@@ -32,19 +32,42 @@ def _credential(request: Request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
+def _resolved(request: Request) -> Principal | None:
+    """The principal already resolved for this request (``request.state`` lives in the ASGI scope)."""
+    return getattr(request.state, "principal", None)
+
+
 async def current_principal(request: Request) -> Principal:
     """The caller, as a dependency: anonymous callers are answered on the event loop; credentials are resolved in
     a thread (resolvers may read a key file, a state database or an identity provider's keys)."""
     if _credential(request) is None:
         return ANONYMOUS
-    return await run_in_threadpool(resolve_principal, request)
+    return _resolved(request) or await run_in_threadpool(resolve_principal, request)
+
+
+async def authorize(request: Request, *roles: str) -> Principal:
+    """The caller if it has one of ``roles`` (401 without credentials, 403 without the role), for async code paths
+    that decide late whether a role is needed: the credential is resolved off the event loop, once per request."""
+    return check_roles(await current_principal(request), roles)
+
+
+def check_roles(principal: Principal, roles: tuple[str, ...]) -> Principal:
+    wanted = " or ".join(roles)
+    if principal.anonymous:
+        raise Problem(401, "Unauthorized", f"the {wanted} role is required", headers={"WWW-Authenticate": "Bearer"})
+    if not any(principal.has_role(r) for r in roles):
+        raise Problem(403, "Forbidden", f"the {wanted} role is required")
+    return principal
 
 
 def resolve_principal(request: Request) -> Principal:
-    """The caller: anonymous without credentials; 401 for a credential no resolver accepts."""
+    """The caller: anonymous without credentials; 401 for a credential no resolver accepts. Resolved once per
+    request (a later check reuses it)."""
     token = _credential(request)
     if token is None:
         return ANONYMOUS
+    if (resolved := _resolved(request)) is not None:
+        return resolved
     for resolver in request.app.state.resolvers:
         try:
             principal = resolver.resolve(token)
@@ -63,15 +86,9 @@ def require_role(*roles: str) -> Callable[[Request], Principal]:
 
     The returned dependency carries ``required_roles`` so tests (and the docs) can list every protected route.
     """
-    wanted = " or ".join(roles)
 
     def dependency(request: Request, _: HTTPAuthorizationCredentials | None = Security(BEARER)) -> Principal:
-        principal = resolve_principal(request)
-        if principal.anonymous:
-            raise Problem(401, "Unauthorized", f"the {wanted} role is required", headers={"WWW-Authenticate": "Bearer"})
-        if not any(principal.has_role(r) for r in roles):
-            raise Problem(403, "Forbidden", f"the {wanted} role is required")
-        return principal
+        return check_roles(resolve_principal(request), roles)
 
     dependency.required_roles = frozenset(roles)  # type: ignore[attr-defined]
     return dependency

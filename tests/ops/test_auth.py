@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.server
 import json
 import logging
@@ -253,3 +254,54 @@ def test_cli_makes_lists_and_revokes_keys(tmp_path: Path, monkeypatch: pytest.Mo
         assert client.get("/t/operator", headers=bearer(secret)).status_code == 401
     missing = runner.invoke(app, ["auth", "revoke", "partner-x"])
     assert missing.exit_code == 1 and "no key labelled" in missing.output
+
+
+class _RecordingResolver:
+    """Accepts ``op`` and ``val`` tokens and records, for each resolution, whether it ran on the event loop."""
+
+    def __init__(self) -> None:
+        self.on_loop: list[bool] = []
+
+    def resolve(self, token: str) -> Principal | None:
+        try:
+            asyncio.get_running_loop()
+            self.on_loop.append(True)
+        except RuntimeError:
+            self.on_loop.append(False)
+        roles = {"op": "operator", "val": "validator"}.get(token)
+        return Principal(f"test:{token}", frozenset({roles})) if roles else None
+
+
+def test_late_role_checks_resolve_credentials_off_the_event_loop_once_per_request(tmp_path: Path) -> None:
+    """Routes that decide inside an async handler whether a role is needed (validating a published dataset, an
+    upload above the anonymous limit, a Graph Store write) must not run resolvers on the event loop: an identity
+    provider's key fetch would stall every other request."""
+    with _app(tmp_path, validation_anonymous_max_bytes=64) as client:
+        recorder = _RecordingResolver()
+        client.app.state.resolvers.insert(0, recorder)
+        turtle = "@prefix ex: <http://example.org/> .\n" + "".join(f"ex:s{i} ex:p {i} .\n" for i in range(20))
+        calls = [
+            lambda: client.post("/validate?dataset=trainings&profile=gen-training", headers=bearer("val")),
+            lambda: client.post(
+                "/validate?profile=gen-training",
+                content=turtle,
+                headers={**bearer("val"), "Content-Type": "text/turtle"},
+            ),
+            lambda: client.put(
+                "/store?graph=urn:test:g",
+                content=turtle,
+                headers={**bearer("op"), "Content-Type": "text/turtle"},
+            ),
+        ]
+        for call in calls:
+            recorder.on_loop.clear()
+            r = call()
+            assert r.status_code < 500, r.text
+            assert r.status_code not in (401, 403), r.text
+            assert recorder.on_loop == [False], "resolved on the event loop, or more than once"
+        r = client.post("/validate?profile=gen-training", content=turtle, headers={"Content-Type": "text/turtle"})
+        assert r.status_code == 401
+        r = client.put(
+            "/store?graph=urn:test:g", content=turtle, headers={**bearer("val"), "Content-Type": "text/turtle"}
+        )
+        assert r.status_code == 403

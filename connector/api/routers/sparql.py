@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingRes
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from connector.api.deps import current_principal, require_role
+from connector.api.deps import check_roles, current_principal, require_role
 from connector.api.problems import Problem
 from connector.api.routers.sparql_openapi import describe_query
 from connector.auth import Principal
@@ -237,7 +237,7 @@ async def _graph_store(
             "use GET, HEAD, PUT, POST or DELETE",
             headers={"Allow": "GET, HEAD, PUT, POST, DELETE"},
         )
-    require_role("operator")(request)
+    check_roles(principal, ("operator",))
     if method == "POST" and target is None:
         target = GraphTarget(f"{service.settings.base_url}/store/{uuid.uuid4()}")
         await _write_graph(request, service, target, replace=False)

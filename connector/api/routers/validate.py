@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from connector.api.deps import get_context, require_role
+from connector.api.deps import authorize, get_context
 from connector.api.problems import Problem
 from connector.context import Context
 from connector.store.formats import RDF_MEDIA_TYPES
@@ -85,7 +85,7 @@ async def post_validate(
     fmt = _report_format(request, format)
     timeout = ctx.settings.validation_timeout_s
     if dataset is not None:
-        require_role("validator")(request)
+        await authorize(request, "validator")
         job = lambda: svc.validate_dataset(dataset, profile, timeout_s=timeout)  # noqa: E731
     else:
         if profile is None:
@@ -181,19 +181,19 @@ async def _read_body(request: Request, ctx: Context) -> bytes:
     limit, anonymous_limit = ctx.settings.validation_max_bytes, ctx.settings.validation_anonymous_max_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit():
-        _check_size(request, int(declared), limit, anonymous_limit)
+        await _check_size(request, int(declared), limit, anonymous_limit)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        _check_size(request, size, limit, anonymous_limit)
+        await _check_size(request, size, limit, anonymous_limit)
         chunks.append(chunk)
     if size == 0:
         raise Problem(400, "Empty body", "send the RDF to validate in the request body, or use ?dataset=ID")
     return b"".join(chunks)
 
 
-def _check_size(request: Request, size: int, limit: int, anonymous_limit: int) -> None:
+async def _check_size(request: Request, size: int, limit: int, anonymous_limit: int) -> None:
     if size > limit:
         raise Problem(413, "Content Too Large", f"uploads are limited to {limit:,} bytes")
     if size > anonymous_limit:
-        require_role("validator")(request)
+        await authorize(request, "validator")
