@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import requests
@@ -31,6 +31,7 @@ from connector.dsp import consumer
 from connector.dsp.catalog import Catalog, Entry
 from connector.dsp.setup import build_service
 from connector.dsp.states import Kind
+from tests.servers import free_port, running, wait_http
 
 RESULTS = Path(__file__).parent / "results" / "dsp.json"
 CATALOG_SIZE = 10_000
@@ -40,31 +41,16 @@ CONTEXT = ["https://w3id.org/dspace/2025/1/context.jsonld"]
 FIXTURE = Path(__file__).parent.parent / "tests" / "fixtures" / "small.ttl"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    raise TimeoutError(url)
-
-
 def bench_catalog(home: Path) -> dict:
-    port = _free_port()
+    port = free_port()
     token = "bench-token"
     settings = load_settings(
         home=home,
         port=port,
         public_url=f"http://127.0.0.1:{port}",
         dsp_participants=[DspParticipant(id="did:web:bench", token_sha256=hashlib.sha256(token.encode()).hexdigest())],
+        # one client sending hundreds of requests: measure the catalog, not the per-client rate limit
+        rate_limit_authenticated_per_minute=0,
     )
     ctx = Context(settings)
     app = create_app(ctx)
@@ -92,7 +78,7 @@ def bench_catalog(home: Path) -> dict:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    _wait(f"http://127.0.0.1:{port}/health/live")
+    wait_http(f"http://127.0.0.1:{port}/health/live", timeout=60)
     url = f"http://127.0.0.1:{port}/dsp/2025-1/catalog/request"
     body = json.dumps({"@context": CONTEXT, "@type": "CatalogRequestMessage", "filter": []})
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -130,20 +116,17 @@ def bench_catalog(home: Path) -> dict:
     }
 
 
-def _serve(env: dict[str, str], port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
+def _serve(env: dict[str, str], port: int) -> AbstractContextManager[subprocess.Popen]:
+    return running(
         [sys.executable, "-m", "connector", "serve"],
-        env={**os.environ, **env, "CONNECTOR_PORT": str(port), "CONNECTOR_HOST": "127.0.0.1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        f"http://127.0.0.1:{port}/health/live",
+        env={**env, "CONNECTOR_PORT": str(port), "CONNECTOR_HOST": "127.0.0.1"},
     )
-    _wait(f"http://127.0.0.1:{port}/health/live")
-    return proc
 
 
 def bench_flow(tmp: Path, rounds: int = 10) -> dict:
     a_id, b_id = "did:web:a.bench", "did:web:b.bench"
-    port_a, port_b = _free_port(), _free_port()
+    port_a, port_b = free_port(), free_port()
     env_a = {
         "CONNECTOR_HOME": str(tmp / "a"),
         "CONNECTOR_PARTICIPANT_ID": a_id,
@@ -182,7 +165,11 @@ def bench_flow(tmp: Path, rounds: int = 10) -> dict:
         capture_output=True,
     )
     assert load.returncode == 0, load.stderr
-    procs = [_serve(env_a, port_a), _serve(env_b, port_b)]
+    with _serve(env_a, port_a), _serve(env_b, port_b):
+        return _flow_rounds(tmp, b_id, env_b, port_a, port_b, rounds)
+
+
+def _flow_rounds(tmp: Path, b_id: str, env_b: dict[str, str], port_a: int, port_b: int, rounds: int) -> dict:
     settings_b = load_settings(
         home=tmp / "b",
         participant_id=b_id,
@@ -208,9 +195,6 @@ def bench_flow(tmp: Path, rounds: int = 10) -> dict:
             times.append(time.perf_counter() - started)
     finally:
         svc.repo.close()
-        for proc in procs:
-            proc.terminate()
-            proc.wait(10)
     return {
         "rounds": rounds,
         "flow_first_s": round(times[0], 3),

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,6 +22,8 @@ from pathlib import Path
 import psutil
 import pyoxigraph as ox
 import requests
+
+from tests.servers import free_port, running
 
 RSS_GROWTH_BOUND_MB = 64.0
 """Largest accepted growth of the server's resident memory between the end of warm-up and the end of the run."""
@@ -68,45 +68,19 @@ def served_connector(home: Path, concepts: int = 20_000) -> Iterator[tuple[str, 
     ctx.close()
     del ctx
     gc.collect()
-    with socket_port() as port:
-        env = {
-            **os.environ,
-            "CONNECTOR_HOME": str(home),
-            "CONNECTOR_PORT": str(port),
-            "CONNECTOR_HOST": "127.0.0.1",
-            "CONNECTOR_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "0",
-            "CONNECTOR_LOG_LEVEL": "WARNING",
-        }
-        proc = subprocess.Popen([sys.executable, "-m", "connector", "serve"], env=env, stdout=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if requests.get(f"{base}/health/ready", timeout=2).status_code == 200:
-                        break
-                except requests.ConnectionError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the connector did not become ready")
-                time.sleep(0.1)
-            yield base, proc.pid
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-@contextmanager
-def socket_port() -> Iterator[int]:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    yield port
+    port = free_port()
+    env = {
+        "CONNECTOR_HOME": str(home),
+        "CONNECTOR_PORT": str(port),
+        "CONNECTOR_HOST": "127.0.0.1",
+        "CONNECTOR_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "0",
+        "CONNECTOR_LOG_LEVEL": "WARNING",
+    }
+    base = f"http://127.0.0.1:{port}"
+    with running(
+        [sys.executable, "-m", "connector", "serve"], f"{base}/health/ready", env=env, status=200, stderr=None
+    ) as proc:
+        yield base, proc.pid
 
 
 def load_run(base: str, pid: int, *, clients: int, seconds: float, warmup_s: float) -> dict[str, float]:

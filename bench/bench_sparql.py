@@ -20,7 +20,6 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +27,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+from tests.servers import free_port, running
+from tests.servers import oxigraph_server as served_oxigraph
 
 RESULTS = Path(__file__).parent / "results" / "sparql.json"
 ESCO = "http://data.europa.eu/esco/"
@@ -100,43 +102,6 @@ def generate(path: Path, occupations: int = 1800, skills: int = 7200) -> int:
     return len(lines)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited ({proc.returncode}) before answering {url}")
-        try:
-            httpx.get(url, timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise TimeoutError(url)
-
-
-@contextmanager
-def _process(args: list[str], url: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    proc = subprocess.Popen(
-        args, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        _wait(url, proc)
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 @contextmanager
 def connector_server(data: Path, work: Path):  # type: ignore[no-untyped-def]
     from connector.config import load_settings
@@ -146,7 +111,7 @@ def connector_server(data: Path, work: Path):  # type: ignore[no-untyped-def]
     ctx = Context(load_settings(home=home))
     ctx.store.replace_graph(ctx.datasets.get("esco").graph, data, "application/n-triples")
     ctx.close()
-    port = _free_port()
+    port = free_port()
     env = {
         "CONNECTOR_HOME": str(home),
         "CONNECTOR_PORT": str(port),
@@ -156,31 +121,20 @@ def connector_server(data: Path, work: Path):  # type: ignore[no-untyped-def]
         "CONNECTOR_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "0",
     }
     base = f"http://127.0.0.1:{port}"
-    with _process([sys.executable, "-m", "connector", "serve"], f"{base}/health/live", env):
+    with running([sys.executable, "-m", "connector", "serve"], f"{base}/health/live", env=env):
         yield f"{base}/sparql"
 
 
 @contextmanager
 def oxigraph_server(data: Path, work: Path):  # type: ignore[no-untyped-def]
-    binary = Path(sys.executable).parent / "oxigraph"
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    args = [
-        str(binary if binary.exists() else shutil.which("oxigraph")),
-        "serve",
-        "--location",
-        str(work / "ox"),
-        "--bind",
-        f"127.0.0.1:{port}",
-    ]
-    with _process(args, f"{base}/query?query=ASK%7B%7D"):
+    with served_oxigraph(work / "ox") as server:
         httpx.post(
-            f"{base}/store?default",
+            f"{server.graph_url}?default",
             content=data.read_bytes(),
             headers={"Content-Type": "application/n-triples"},
             timeout=120,
         ).raise_for_status()
-        yield f"{base}/query"
+        yield server.query_url
 
 
 @contextmanager
@@ -188,9 +142,9 @@ def rdflib_server(data: Path, work: Path):  # type: ignore[no-untyped-def]
     binary = Path(sys.executable).parent / "rdflib-endpoint"
     if not binary.exists():
         raise RuntimeError("rdflib-endpoint is missing: pip install -e '.[bench]'")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}/"
-    with _process(
+    with running(
         [str(binary), "serve", "--host", "127.0.0.1", "--port", str(port), str(data)], f"{base}?query=ASK%7B%7D"
     ):
         yield base

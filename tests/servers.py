@@ -1,4 +1,5 @@
-"""Real servers the tests start on free loopback ports: ``oxigraph serve`` and the connector app itself."""
+"""Real servers the tests (and the benchmarks in ``bench/``) start on free loopback ports: ``oxigraph serve`` and the
+connector app itself."""
 
 from __future__ import annotations
 
@@ -21,17 +22,44 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None, status: int | None = None) -> None:
+    """Until ``url`` answers (with ``status``, when given); fails early when ``proc`` exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
         try:
-            requests.get(url, timeout=1)
-            return
+            answered = requests.get(url, timeout=1).status_code
+            if status is None or answered == status:
+                return
         except requests.ConnectionError:
-            time.sleep(0.05)
+            pass
+        time.sleep(0.05)
     raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+@contextmanager
+def running(
+    args: list[str],
+    ready_url: str,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 60.0,
+    status: int | None = None,
+    stdout: int | None = subprocess.DEVNULL,
+    stderr: int | None = subprocess.DEVNULL,
+) -> Iterator[subprocess.Popen]:
+    """Run ``args`` as a child process (``env`` added to ours), yield it once ``ready_url`` answers; stop it after."""
+    proc = subprocess.Popen(args, env={**os.environ, **(env or {})}, stdout=stdout, stderr=stderr)
+    try:
+        wait_http(ready_url, timeout=timeout, proc=proc, status=status)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def oxigraph_binary() -> str:
@@ -53,39 +81,25 @@ class OxigraphServer:
 @contextmanager
 def oxigraph_server(location: Path) -> Iterator[OxigraphServer]:
     port = free_port()
-    proc = subprocess.Popen(
+    with running(
         [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
+        f"http://127.0.0.1:{port}/query?query=ASK%7B%7D",
+        timeout=30.0,
         stderr=subprocess.PIPE,
-    )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", proc=proc)
+    ) as proc:
         yield OxigraphServer(proc, port)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @contextmanager
 def connector_process(args: list[str], env: dict[str, str], port: int, timeout: float = 60.0) -> Iterator[str]:
     """Run ``skills-connector <args>`` as a child process and yield its base URL once it answers."""
-    full_env = {**os.environ, **env, "CONNECTOR_PORT": str(port), "CONNECTOR_HOST": "127.0.0.1"}
-    proc = subprocess.Popen(
+    base = f"http://127.0.0.1:{port}"
+    with running(
         [sys.executable, "-m", "connector", *args],
-        env=full_env,
+        f"{base}/health/live",
+        env={**env, "CONNECTOR_PORT": str(port), "CONNECTOR_HOST": "127.0.0.1"},
+        timeout=timeout,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{base}/health/live", timeout=timeout, proc=proc)
+    ):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()

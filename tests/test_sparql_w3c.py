@@ -29,6 +29,9 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
         "CONNECTOR_HOME": str(tmp_path_factory.mktemp("w3c")),
         "CONNECTOR_API_KEYS": json.dumps([f"w3c:operator:{hash_key(OPERATOR_KEY)}"]),
         "CONNECTOR_SPARQL_WORKERS": "2",
+        # the suites send well over a burst of requests in a few seconds: conformance, not rate limits (tested apart)
+        "CONNECTOR_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "0",
+        "CONNECTOR_RATE_LIMIT_AUTHENTICATED_PER_MINUTE": "0",
     }
     with connector_process(["serve"], env, free_port()) as base:
         yield Endpoint(
