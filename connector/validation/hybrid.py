@@ -26,9 +26,7 @@ pyshacl over everything and says so in ``report.engine``.
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
-import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +39,7 @@ from connector.validation.data import to_rdflib
 from connector.validation.report import SH, ValidationReport, ValidationResult, term_text
 from connector.validation.results import copy_closure, result_nodes, sort_key
 from connector.validation.scope import partition_safety
+from connector.validation.shapes_cache import per_shapes_graph
 
 RUST_UNSAFE = {
     SH.minInclusive: "value comparison",
@@ -479,18 +478,8 @@ def make_plan(shapes: Graph) -> Plan:
     )
 
 
-_plans: weakref.WeakKeyDictionary[Graph, Plan] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
-def plan_for(shapes: Graph) -> Plan:
-    with _lock:
-        plan = _plans.get(shapes)
-    if plan is None:
-        plan = make_plan(shapes)
-        with _lock:
-            _plans[shapes] = plan
-    return plan
+plan_for = per_shapes_graph(make_plan)
+"""The plan of a shapes graph, made once per graph object."""
 
 
 def _focus_nodes(shapes: Graph, roots: list[Node], index: DataIndex) -> set:

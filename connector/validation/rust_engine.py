@@ -10,9 +10,7 @@ structure, so the W3C report graph built here reads like pyshacl's and every ren
 from __future__ import annotations
 
 import io
-import threading
 import time
-import weakref
 
 import pyoxigraph as ox
 from rdflib import RDF, BNode, Graph, Literal, URIRef
@@ -22,18 +20,13 @@ from connector.validation.data import parse_triples, to_graph, to_rdflib
 from connector.validation.errors import ShapesError, ValidationTimeout
 from connector.validation.report import SH, ValidationReport, ValidationResult, path_text, term_text
 from connector.validation.results import shape_name, sort_key
-
-_shapes_text: weakref.WeakKeyDictionary[Graph, str] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+from connector.validation.shapes_cache import per_shapes_graph
 
 
+@per_shapes_graph
 def shapes_ntriples(shapes: Graph) -> str:
     """The shapes graph as N-Triples (blank node labels kept), serialised once per graph object."""
-    with _lock:
-        text = _shapes_text.get(shapes)
-        if text is None:
-            text = _shapes_text[shapes] = shapes.serialize(format="nt")
-    return text
+    return shapes.serialize(format="nt")
 
 
 def run_rust(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections import OrderedDict
 
 import pyshacl.shape
@@ -22,6 +21,7 @@ from rdflib.paths import Path
 from rdflib.plugins.sparql import prepareQuery
 
 from connector.validation.errors import ValidationTimeout
+from connector.validation.shapes_cache import per_shapes_graph
 
 
 class _ParameterList(list):
@@ -81,19 +81,13 @@ class MemoGraph(Graph):
         return super().remove(triple)
 
 
-_memo_graphs: weakref.WeakKeyDictionary[Graph, MemoGraph] = weakref.WeakKeyDictionary()
+_memo_copy = per_shapes_graph(MemoGraph)
 _lock = threading.Lock()
 
 
 def memo_shapes(shapes: Graph) -> MemoGraph:
     """The memoising copy of a (cached, unchanging) shapes graph, made once per graph."""
-    if isinstance(shapes, MemoGraph):
-        return shapes
-    with _lock:
-        memo = _memo_graphs.get(shapes)
-        if memo is None:
-            memo = _memo_graphs[shapes] = MemoGraph(shapes)
-        return memo
+    return shapes if isinstance(shapes, MemoGraph) else _memo_copy(shapes)
 
 
 _prepared: OrderedDict[tuple, object] = OrderedDict()
