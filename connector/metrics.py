@@ -65,6 +65,10 @@ SPARQL_REJECTED = Counter(
     "connector_sparql_queries_rejected", "SPARQL queries refused before evaluation, by reason.", ["reason"]
 )
 SPARQL_QUERIES_RUNNING = Gauge("connector_sparql_queries_running", "SPARQL queries holding an evaluation slot.")
+SPARQL_KNOWN_SHORT = Counter(
+    "connector_sparql_known_short_queries",
+    "SPARQL queries answered in the endpoint's process: the same query had run short on the same data in a worker.",
+)
 
 # -- mapping jobs --------------------------------------------------------------------------------------------------
 JOBS = Counter("connector_jobs", "Mapping jobs that ended, by source kind and final status.", ["kind", "status"])

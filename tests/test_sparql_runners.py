@@ -1,15 +1,19 @@
 """The query worker pool: answers arrive whole through the worker channel, big ones stream with bounded buffering,
-and a worker whose query overran, was abandoned or died is replaced while the pool keeps answering."""
+a worker whose query overran, was abandoned or died is replaced while the pool keeps answering, and only repeats of
+plans a worker answered quickly on the same snapshot are answered in the endpoint's process."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pyoxigraph as ox
 import pytest
+from prometheus_client import REGISTRY
 
 from connector.sparql.execution import LOOKAHEAD_BYTES, QueryPlan
 from connector.sparql.runners import READ_PAUSE_BYTES, Answer, ProcessPoolRunner
@@ -17,6 +21,8 @@ from connector.store import QueryTimeout, StoreError
 from connector.store.embedded import EmbeddedStore
 
 GRAPH = "https://example.org/graph"
+OTHER = "https://example.org/other-graph"
+JSON = "application/sparql-results+json"
 TRIPLES = 40_000
 LABEL = "x" * 100
 EVERYTHING = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
@@ -138,6 +144,73 @@ def test_abandoned_stream_and_dead_worker_are_replaced(store: EmbeddedStore) -> 
             ask = await runner.run(plan("ASK { ?s ?p ?o }", "application/sparql-results+json"), 30)
             assert b"true" in await read_all(ask)
         finally:
+            await runner.close()
+
+    asyncio.run(scenario())
+
+
+def known_short_answers() -> float:
+    return REGISTRY.get_sample_value("connector_sparql_known_short_queries_total") or 0.0
+
+
+def test_repeats_of_a_short_query_are_answered_in_process(store: EmbeddedStore) -> None:
+    async def scenario() -> None:
+        runner = ProcessPoolRunner(store, 2, short_query_s=5.0)
+        lookup = plan(f'SELECT ?s WHERE {{ ?s <https://example.org/label> "{LABEL} 7" }}', JSON)
+        try:
+            before = known_short_answers()
+            first = await read_all(await runner.run(lookup, 30))
+            assert b"https://example.org/s7" in first and known_short_answers() == before  # the first run: a worker
+            frozen = pids(runner)
+            for pid in frozen:  # from now on only an answer from the endpoint's own process can come back
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                again = await runner.run(lookup, 5)
+                assert again.content == first and known_short_answers() == before + 1
+                # the same text over another dataset (another caller's scope) was never measured: it needs a worker
+                with pytest.raises(QueryTimeout):
+                    await runner.run(replace(lookup, default_graphs=[GRAPH, OTHER]), 0.5)
+            finally:
+                for pid in frozen:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGCONT)
+        finally:
+            await runner.close()
+
+    asyncio.run(scenario())
+
+
+def test_slow_queries_and_queries_on_new_data_run_in_workers(store: EmbeddedStore) -> None:
+    async def scenario() -> None:
+        count = plan("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", JSON)
+        count = replace(count, default_graphs=[OTHER], named_graphs=[OTHER])
+        strict = ProcessPoolRunner(store, 2, short_query_s=1e-9)  # nothing is ever short enough
+        runner = ProcessPoolRunner(store, 2, short_query_s=5.0)
+        try:
+            before = known_short_answers()
+            for _ in range(2):
+                await read_all(await strict.run(count, 30))
+            for _ in range(2):  # a runaway never ends short in a worker: every run of it is stopped there
+                with pytest.raises(QueryTimeout):
+                    await runner.run(plan(RUNAWAY, JSON, 0.5), 0.5)
+            assert known_short_answers() == before
+
+            assert b'"0"' in await read_all(await runner.run(count, 30))
+            assert b'"0"' in await read_all(await runner.run(count, 30))
+            assert known_short_answers() == before + 1
+            store.add_to_graph(
+                OTHER,
+                b"<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n",
+                "application/n-triples",
+            )
+            # a write makes a new snapshot: what was measured on the old one no longer counts
+            assert b'"1"' in await read_all(await runner.run(count, 30))
+            assert known_short_answers() == before + 1
+            assert b'"1"' in await read_all(await runner.run(count, 30))
+            assert known_short_answers() == before + 2
+        finally:
+            store.drop_graph(OTHER)
+            await strict.close()
             await runner.close()
 
     asyncio.run(scenario())

@@ -3,7 +3,8 @@
 * :class:`ProcessPoolRunner` (embedded on-disk store): worker processes read a snapshot of the store (a RocksDB
   checkpoint, re-made after each write). A query that overruns its limit gets its worker killed and replaced, so
   its CPU and memory are freed at once while the other workers keep answering. pyoxigraph has no way to cancel a
-  running query from another thread; a process boundary is the only sure stop.
+  running query from another thread; a process boundary is the only sure stop. Repeats of a query a worker
+  answered quickly on the same snapshot run in the endpoint's process instead (:mod:`.short_queries`).
 * :class:`ThreadRunner` (remote store, in-memory store): the query runs in a thread; the limit cuts the HTTP
   request to the remote server (which should enforce its own limit too, e.g. ``oxigraph serve --timeout-s``) and
   stops any streaming evaluation at the next answer chunk.
@@ -29,6 +30,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from connector import metrics
 from connector.sparql.execution import (
     HEADER,
     AnswerHead,
@@ -39,6 +41,7 @@ from connector.sparql.execution import (
     frame,
     raise_payload,
 )
+from connector.sparql.short_queries import KnownShort, LocalLane, plan_key
 from connector.store import GraphStore, QueryTimeout, StoreError
 from connector.store.embedded import EmbeddedStore
 
@@ -329,9 +332,10 @@ class _Worker:
 
 
 class ProcessPoolRunner(Runner):
-    """``size`` worker processes over snapshots of an on-disk embedded store."""
+    """``size`` worker processes over snapshots of an on-disk embedded store; repeats of plans a worker answered
+    whole within ``short_query_s`` (0: never) run on ``local_threads`` threads of this process."""
 
-    def __init__(self, store: EmbeddedStore, size: int) -> None:
+    def __init__(self, store: EmbeddedStore, size: int, short_query_s: float = 0.0, local_threads: int = 2) -> None:
         if store.path is None:
             raise ValueError("worker processes need an on-disk store")
         self._store, self._size = store, size
@@ -346,6 +350,8 @@ class ProcessPoolRunner(Runner):
         self._closed = False
         self._sequence = 0
         self._zygote: _Zygote | None = None
+        self._known = KnownShort(short_query_s)
+        self._lane = LocalLane(local_threads)
 
     async def _start(self) -> None:
         """Start the workers on the running event loop (again if the loop changed, as between test clients)."""
@@ -355,6 +361,8 @@ class ProcessPoolRunner(Runner):
                 worker.kill()
             self._all.clear()
         self._loop = loop
+        self._known.clear()
+        self._lane.close()
         self._idle = asyncio.LifoQueue()
         self._lock = asyncio.Lock()
         async with self._lock:
@@ -389,6 +397,7 @@ class ProcessPoolRunner(Runner):
         self._in_use[path] = count
         if count <= 0 and (self._snapshot is None or self._snapshot[1] != path):
             self._in_use.pop(path, None)
+            self._lane.forget(path)
             shutil.rmtree(path, ignore_errors=True)
 
     def _replace(self, worker: _Worker) -> None:
@@ -421,6 +430,9 @@ class ProcessPoolRunner(Runner):
             await self._start()
         deadline = loop.time() + timeout_s
         snapshot = await self._current_snapshot()
+        key = plan_key(plan) if self._known.limit_s > 0 else None
+        if key is not None and self._known.knows(snapshot, key):
+            return await self._run_locally(snapshot, plan, timeout_s)
         worker = await self._checkout(timeout_s)
         channel = worker.channel
         self._release(snapshot, +1)
@@ -464,6 +476,7 @@ class ProcessPoolRunner(Runner):
                 done(False)
                 raise
 
+        asked = loop.time()
         try:
             worker.ask(snapshot, plan)
             kind, payload = await next_frame()
@@ -483,6 +496,8 @@ class ProcessPoolRunner(Runner):
                 return item
             if item_kind == b"E":
                 done(True)
+                if key is not None and head.complete and self._snapshot is not None and self._snapshot[1] == snapshot:
+                    self._known.measured(snapshot, key, loop.time() - asked)
                 return None
             done(False)
             raise StoreError("the query failed while its answer was being sent")
@@ -490,8 +505,24 @@ class ProcessPoolRunner(Runner):
         # a stream cut early (the client went away) may leave its worker busy: released means replaced
         return await _answer(head, next_chunk, lambda: done(False))
 
+    async def _run_locally(self, snapshot: Path, plan: QueryPlan, timeout_s: float) -> Answer:
+        """A known-short plan, on a thread of this process (its work is bounded by what a worker measured; the limit
+        still answers for it if the machine stalls)."""
+        loop = asyncio.get_running_loop()
+        self._release(snapshot, +1)
+        answer = self._lane.submit(snapshot, plan)
+        stop = loop.call_later(timeout_s, _expire, answer, timeout_s)
+        try:
+            head, content = await answer
+        finally:
+            stop.cancel()
+            self._release(snapshot, -1)
+        metrics.SPARQL_KNOWN_SHORT.inc()
+        return Answer(head, content=content)
+
     async def close(self) -> None:
         self._closed = True
+        self._lane.close()
         for worker in list(self._all):
             worker.kill()
         self._all.clear()
@@ -503,9 +534,15 @@ class ProcessPoolRunner(Runner):
     def close_sync(self) -> None:
         """Kill the workers from outside the event loop (process exit)."""
         self._closed = True
+        self._lane.close()
         for worker in list(self._all):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(worker.pid, signal.SIGKILL)
         if self._zygote is not None:
             self._zygote.close()
         shutil.rmtree(self._root, ignore_errors=True)
+
+
+def _expire(answer: asyncio.Future, timeout_s: float) -> None:
+    if not answer.done():
+        answer.set_exception(_timeout(timeout_s))

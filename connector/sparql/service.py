@@ -39,7 +39,9 @@ class SparqlService:
             store = self.ctx.store
             if isinstance(store, EmbeddedStore) and store.path is not None:
                 size = self.settings.sparql_workers or max(8, 4 * (os.cpu_count() or 2))
-                pool = ProcessPoolRunner(store, size)
+                pool = ProcessPoolRunner(
+                    store, size, self.settings.sparql_short_query_ms / 1000, local_threads=os.cpu_count() or 2
+                )
                 atexit.register(pool.close_sync)
                 self._runner = pool
             else:
