@@ -10,6 +10,7 @@ import os
 import signal
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -212,5 +213,28 @@ def test_slow_queries_and_queries_on_new_data_run_in_workers(store: EmbeddedStor
             store.drop_graph(OTHER)
             await strict.close()
             await runner.close()
+
+    asyncio.run(scenario())
+
+
+def test_in_process_answers_fail_as_worker_answers_do(store: EmbeddedStore, tmp_path: Path) -> None:
+    from connector.sparql.errors import SparqlError
+    from connector.sparql.short_queries import LocalLane
+    from connector.store import QuerySyntaxError
+
+    async def scenario() -> None:
+        snapshot = tmp_path / "snapshot"
+        store.snapshot(snapshot)
+        lane = LocalLane(1)
+        try:
+            head, content = await lane.submit(snapshot, plan("ASK { ?s ?p ?o }", JSON))
+            assert head.complete and b"true" in content
+            with pytest.raises(QuerySyntaxError):
+                await lane.submit(snapshot, plan("ASK { ?s ?p", JSON))
+            with pytest.raises(SparqlError) as refused:
+                await lane.submit(snapshot, plan("ASK {}", "image/png"))
+            assert refused.value.status == 406
+        finally:
+            lane.close()
 
     asyncio.run(scenario())

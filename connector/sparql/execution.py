@@ -142,16 +142,21 @@ def error_payload(exc: BaseException) -> dict[str, Any]:
     return {"type": "internal", "detail": f"{type(exc).__name__}: {exc}"}
 
 
-def raise_payload(payload: dict[str, Any]) -> None:
+def payload_error(payload: dict[str, Any]) -> Exception:
+    """The exception :func:`error_payload` described."""
     from connector.store import QuerySyntaxError, StoreError, StoreUnavailable
 
     kind = payload["type"]
     if kind == "sparql":
-        raise SparqlError(payload["status"], payload["title"], payload["detail"])
+        return SparqlError(payload["status"], payload["title"], payload["detail"])
     if kind == "syntax":
-        raise QuerySyntaxError(payload["detail"])
+        return QuerySyntaxError(payload["detail"])
     if kind == "unavailable":
-        raise StoreUnavailable(payload["detail"])
+        return StoreUnavailable(payload["detail"])
     if kind == "evaluation":
-        raise SparqlError(400, "Query evaluation failed", payload["detail"])
-    raise StoreError(payload["detail"])
+        return SparqlError(400, "Query evaluation failed", payload["detail"])
+    return StoreError(payload["detail"])
+
+
+def raise_payload(payload: dict[str, Any]) -> None:
+    raise payload_error(payload)

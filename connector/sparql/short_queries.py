@@ -20,7 +20,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from connector.sparql.execution import AnswerHead, QueryPlan, Sink, execute
+from connector.sparql.execution import AnswerHead, QueryPlan, Sink, error_payload, execute, payload_error
 from connector.store.embedded import EmbeddedStore
 
 PlanKey = tuple[object, ...]
@@ -143,8 +143,8 @@ class LocalLane:
                 execute(self._store(snapshot), plan, sink)
                 assert sink.head is not None
                 outcome: tuple[bool, object] = (True, (sink.head, b"".join(sink.parts)))
-            except BaseException as exc:  # handed to the awaiting request, which answers with it
-                outcome = (False, exc)
+            except Exception as exc:  # handed to the awaiting request as a worker would report it (same answer)
+                outcome = (False, payload_error(error_payload(exc)))
             with contextlib.suppress(RuntimeError):  # the loop closed while the query ran: nobody is waiting
                 loop.call_soon_threadsafe(_settle, future, outcome)
 
