@@ -98,13 +98,10 @@ def _pack(counter: Counter[str], terms: dict[bytes, str]) -> tuple[bytes, bytes]
     return b"".join(keys), array("I", counter.values()).tobytes()
 
 
-def _object_key(o: str) -> bytes:
-    """The hash of an object: of its text followed by `` .`` (as first cut from its line), once per IRI."""
-    return _iri_key(o) if o[0] == "<" else _key(f"{o} .")
-
-
 @lru_cache(maxsize=1 << 16)
-def _iri_key(o: str) -> bytes:
+def _object_key(o: str) -> bytes:
+    """The hash of an object: of its text followed by `` .`` (as first cut from its line); computed once for those
+    that recur (concepts, shared labels)."""
     return _key(f"{o} .")
 
 
