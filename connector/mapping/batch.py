@@ -10,6 +10,7 @@ the terms the mapper formatted) for the state.
 
 from __future__ import annotations
 
+import gc
 import zlib
 from dataclasses import dataclass
 
@@ -27,9 +28,19 @@ _vocabulary: Vocabulary | None = None
 """The concept index of this worker process, received once when the pool starts (:func:`init`)."""
 
 
+GC_THRESHOLD = 20_000
+"""Allocations between two young-generation collections in a worker (CPython's default is 700)."""
+
+
 def init(vocabulary: Vocabulary) -> None:
+    """Set up a worker process. Its garbage collector would otherwise spend about 6 % of the worker's CPU (0.045 ms
+    per training, 0.02 ms with these settings) scanning the vocabulary and the batch's records, which hold no
+    reference cycles: the vocabulary is moved out of its scans (``gc.freeze``), and the young generation is collected
+    less often."""
     global _vocabulary
     _vocabulary = vocabulary
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 @dataclass
