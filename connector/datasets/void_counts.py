@@ -1,10 +1,10 @@
 """VoID statistics counted from the N-Triples a job publishes, record by record, instead of scanning the store.
 
 Re-measuring a 2.4-million-triple graph with SPARQL takes longer than loading it; a mapping job already has every
-record's triples as text. Each record is counted once, when it is mapped (:func:`count_record`, in the job's worker
-processes), and its counts are kept in the job's state beside its triples; a publish adds up the counts of the
-records it leaves published (:class:`VoidCounter`), so the figures stay exact after records are added, changed or
-removed.
+record's triples, as the terms its mapper formatted (nothing is parsed again). Each record is counted once, when it
+is mapped (:func:`count_record`, in the job's worker processes), and its counts are kept in the job's state beside
+its triples; a publish adds up the counts of the records it leaves published (:class:`VoidCounter`), so the figures
+stay exact after records are added, changed or removed.
 
 This relies on how the mappers mint IRIs: every node a record owns is the record's IRI or ``<record IRI>#...``, so
 its triples (those whose subject it owns) are its alone, and its own nodes appear in no other record. Only what
@@ -20,7 +20,7 @@ import hashlib
 import struct
 from array import array
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -51,12 +51,14 @@ def _key(term: str) -> bytes:
     return hashlib.blake2b(term.encode(), digest_size=8).digest()
 
 
+Triple = tuple[str, str, str]
+"""A triple as N-Triples terms."""
+
+
 @dataclass
 class RecordCounts:
     counts: bytes
     """The record's counts, for :meth:`VoidCounter.add` (kept in the job's state)."""
-    owned: str
-    """The record's distinct triples about its own nodes, as N-Triples lines."""
     shared: dict[bytes, str]
     """Hash -> line of the triples about nodes the record does not own."""
     terms: dict[bytes, str]
@@ -74,13 +76,14 @@ class _Terms:
     links: Counter[str]
 
     @classmethod
-    def of(cls, triples: list[list[str]], targets: tuple[tuple[str, str], ...]) -> _Terms:
-        """Count distinct ``[s, p, "o ."]`` triples (the object keeps the line's closing `` .``)."""
+    def of(cls, triples: Collection[Triple], targets: tuple[tuple[str, str], ...]) -> _Terms:
+        """Count distinct triples. A class is counted under its IRI followed by `` .`` (the text the counts in the
+        state were first hashed from, when it was cut from a line)."""
         spaces = tuple(space for _, space in targets)
         links: Counter[str] = Counter()
         for _, p, o in [t for t in triples if t[2].startswith(spaces)]:
             links[next(f"{t} {p}" for t, space in targets if o.startswith(space))] += 1
-        classes = Counter([o for _, p, o in triples if p == RDF_TYPE and o[0] == "<"])
+        classes = Counter([f"{o} ." for _, p, o in triples if p == RDF_TYPE and o[0] == "<"])
         return cls(Counter(map(_predicate, triples)), classes, links)
 
 
@@ -95,18 +98,24 @@ def _pack(counter: Counter[str], terms: dict[bytes, str]) -> tuple[bytes, bytes]
     return b"".join(keys), array("I", counter.values()).tobytes()
 
 
-def count_record(text: str, iri: str, dataset_id: str, spaces: dict[str, str]) -> RecordCounts:
-    """One record's VoID counts from its N-Triples ``text``; ``iri`` is the record's own IRI, ``spaces`` the URI
-    space of each dataset (:func:`connector.datasets.void.uri_spaces`)."""
-    own = (f"<{iri}> ", f"<{iri}#")
-    lines = set(text.split("\n"))
-    lines.discard("")
-    owned_lines = [line for line in lines if line.startswith(own)]
-    shared = {_shared_key(line): line for line in lines.difference(owned_lines)}
-    owned = [line.split(" ", 2) for line in owned_lines]
-    objects = set(map(_object, owned))
-    own_objects = [o for o in objects if o.startswith(own[1]) or o == f"<{iri}> ."]
+@lru_cache(maxsize=1 << 16)
+def _object_key(o: str) -> bytes:
+    """The hash of an object: of its text followed by `` .`` (as first cut from its line); computed once for those
+    that recur (concepts, shared labels)."""
+    return _key(f"{o} .")
+
+
+def count_record(
+    iri: str, owned: Collection[Triple], shared: Iterable[str], dataset_id: str, spaces: dict[str, str]
+) -> RecordCounts:
+    """One record's VoID counts. ``iri``: the record's own IRI; ``owned``: its distinct triples about its own nodes
+    (``<iri>``, ``<iri>#...``); ``shared``: its distinct other triples, as N-Triples lines without their newline;
+    ``spaces``: the URI space of each dataset (:func:`connector.datasets.void.uri_spaces`)."""
+    own_iri, own_prefix = f"<{iri}>", f"<{iri}#"
+    objects = {o for _, _, o in owned}
+    own_objects = [o for o in objects if o == own_iri or o.startswith(own_prefix)]
     objects.difference_update(own_objects)
+    shared_lines = {_shared_key(line): line for line in shared}
     counted = _Terms.of(owned, _targets(spaces, dataset_id))
     terms: dict[bytes, str] = {}
     sections = [_pack(c, terms) for c in (counted.properties, counted.classes, counted.links)]
@@ -118,11 +127,10 @@ def count_record(text: str, iri: str, dataset_id: str, spaces: dict[str, str]) -
         len(counted.classes),
         len(counted.links),
         len(objects),
-        len(shared),
+        len(shared_lines),
     )
-    object_keys = [_shared_key(o) if o[0] == "<" else _key(o) for o in objects]
-    blob = b"".join([head, *(k + n for k, n in sections), *object_keys, *shared])
-    return RecordCounts(blob, "".join(f"{line}\n" for line in owned_lines), shared, terms)
+    blob = b"".join([head, *(k + n for k, n in sections), *map(_object_key, objects), *shared_lines])
+    return RecordCounts(blob, shared_lines, terms)
 
 
 class VoidCounter:
@@ -177,14 +185,14 @@ class VoidCounter:
     def statistics(self, shared_lines: list[str], texts: Mapping[bytes, str]) -> VoidStatistics:
         """The dataset's statistics: the records' own counts plus those of its distinct ``shared_lines`` (the text
         of :meth:`shared_keys_used`); ``texts`` gives the text of each hash of a counted term (KeyError if not)."""
-        shared = [line.split(" ", 2) for line in shared_lines]
+        shared = [tuple(line[:-2].split(" ", 2)) for line in shared_lines]
         counted = _Terms.of(shared, self.targets)
         properties, classes, links = (self._sums(i, texts) for i in range(3))
         properties.update(counted.properties)
         classes.update(counted.classes)
         links.update(counted.links)
         subjects = {s for s, _, _ in shared}
-        object_keys = np.frombuffer(b"".join({_key(o) for o in map(_object, shared)}), dtype=_KEYS)
+        object_keys = np.frombuffer(b"".join({_object_key(o) for o in map(_object, shared)}), dtype=_KEYS)
         objects = np.unique(np.concatenate([np.frombuffer(self.keys[3], dtype=_KEYS), object_keys]))
         triples, own_subjects, own_objects = self.totals
         return VoidStatistics(

@@ -2,20 +2,22 @@
 process for small jobs).
 
 The job's main process reads, checks and hashes records and keeps the state; the CPU-heavy rest runs here, on the
-other cores: the records as N-Triples, the SHACL gate over the batch plus what the vocabularies say about the
-concepts it references, each violation traced back to the record it belongs to, and each good record's triples
-compressed and counted (VoID) for the state.
+other cores: the records' triples (each record's own triples apart from those about shared nodes), the SHACL gate
+over the batch (each shared triple once) plus what the vocabularies say about the concepts it references, each
+violation traced back to the record it belongs to, and each good record's triples compressed and counted (VoID, from
+the terms the mapper formatted) for the state.
 """
 
 from __future__ import annotations
 
+import gc
 import zlib
 from dataclasses import dataclass
 
 from connector.datasets.void import uri_spaces
 from connector.datasets.void_counts import count_record
 from connector.mapping import gate
-from connector.mapping.ntriples import Lines
+from connector.mapping.ntriples import RecordTriples
 from connector.mapping.rdf_job_sheet import job_sheet_triples
 from connector.mapping.rdf_training import training_triples
 from connector.mapping.records import JobSheet, Problem, Training
@@ -26,9 +28,19 @@ _vocabulary: Vocabulary | None = None
 """The concept index of this worker process, received once when the pool starts (:func:`init`)."""
 
 
+GC_THRESHOLD = 20_000
+"""Allocations between two young-generation collections in a worker (CPython's default is 700)."""
+
+
 def init(vocabulary: Vocabulary) -> None:
+    """Set up a worker process. Its garbage collector would otherwise spend about 6 % of the worker's CPU (0.045 ms
+    per training, 0.02 ms with these settings) scanning the vocabulary and the batch's records, which hold no
+    reference cycles: the vocabulary is moved out of its scans (``gc.freeze``), and the young generation is collected
+    less often."""
     global _vocabulary
     _vocabulary = vocabulary
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 @dataclass
@@ -46,41 +58,62 @@ def map_batch(records: list[Training | JobSheet], profile: str, vocabulary: Voca
     vocab = vocabulary or _vocabulary
     if vocab is None:
         raise RuntimeError("map_batch needs a vocabulary (init() was not called in this worker)")
-    mapped: dict[str, bytes] = {}
-    concepts: set[str] = set()
-    for record in records:
-        lines = _map(record, vocab)
-        mapped[record.id] = lines.text().encode()
-        concepts |= lines.concepts
-    data = b"".join(mapped.values()) + vocab.context_triples(concepts).encode()
-    problems: dict[str, list[Problem]] = {}
+    mapped = {record.id: _map(record, vocab) for record in records}
+    texts = {rid: (triples.owned_text().encode(), triples.shared_text().encode()) for rid, triples in mapped.items()}
     trainings = isinstance(records[0], Training)
     prefix = vocab.profile.training("") if trainings else vocab.profile.job_sheet("")
+    problems = _gate(mapped, texts, prefix, profile, vocab)
+    dataset, spaces = "trainings" if trainings else "job-sheets", uri_spaces(vocab.profile.minted)
+    counted_texts: dict[bytes, str] = {}
+    kept: dict[str, MappedRecord] = {}
+    for rid, triples in mapped.items():
+        if rid in problems:
+            continue
+        counted = count_record(prefix + rid, triples.owned, triples.shared, dataset, spaces)
+        counted_texts.update(counted.shared)
+        counted_texts.update(counted.terms)
+        # its own triples first: a full publish writes only those and each shared triple once
+        owned, shared = texts[rid]
+        kept[rid] = MappedRecord(zlib.compress(owned + shared, 1), len(owned), counted.counts)
+    return BatchResult(kept, counted_texts, problems)
+
+
+def _gate(
+    mapped: dict[str, RecordTriples],
+    texts: dict[str, tuple[bytes, bytes]],
+    prefix: str,
+    profile: str,
+    vocab: Vocabulary,
+) -> dict[str, list[Problem]]:
+    """The SHACL violations of the batch (each shared triple once, plus the vocabulary context), by record: the
+    record owning the focus node (records' IRIs are ``prefix`` + id), else every record mentioning it (a shared
+    node)."""
+    shared: dict[str, None] = {}
+    concepts: set[str] = set()
+    for triples in mapped.values():
+        shared.update(triples.shared)
+        concepts |= triples.concepts
+    data = b"".join(
+        [
+            *(owned for owned, _ in texts.values()),
+            "".join([f"{line}\n" for line in shared]).encode(),
+            vocab.context_triples(concepts).encode(),
+        ]
+    )
+    problems: dict[str, list[Problem]] = {}
     for v in gate.validate_batch(data, profile):
-        # the record owning the focus node, else every record mentioning it (a shared node)
         owner = v.focus.split("#")[0]
         owners = [owner[len(prefix) :]] if owner.startswith(prefix) and owner[len(prefix) :] in mapped else []
-        owners = owners or [rid for rid, text in mapped.items() if f"<{v.focus}>".encode() in text]
+        node = f"<{v.focus}>".encode()
+        owners = owners or [rid for rid, (owned, shared_text) in texts.items() if node in owned or node in shared_text]
         for rid in owners:
             problems.setdefault(rid, []).append(
                 Problem(f"SHACL: {v.message}", v.path.rsplit("/", 1)[-1] if v.path else None, v.value)
             )
-    good = {rid: text for rid, text in mapped.items() if rid not in problems}
-    dataset, spaces = "trainings" if trainings else "job-sheets", uri_spaces(vocab.profile.minted)
-    texts: dict[bytes, str] = {}
-    kept: dict[str, MappedRecord] = {}
-    for rid, text in good.items():
-        counted = count_record(text.decode(), prefix + rid, dataset, spaces)
-        texts.update(counted.shared)
-        texts.update(counted.terms)
-        # its own triples first: a full publish writes only those and each shared triple once
-        owned = counted.owned.encode()
-        triples = owned + "".join(f"{line}\n" for line in counted.shared.values()).encode()
-        kept[rid] = MappedRecord(zlib.compress(triples, 1), len(owned), counted.counts)
-    return BatchResult(kept, texts, problems)
+    return problems
 
 
-def _map(record: Training | JobSheet, vocab: Vocabulary) -> Lines:
+def _map(record: Training | JobSheet, vocab: Vocabulary) -> RecordTriples:
     if isinstance(record, Training):
         return training_triples(record, vocab.profile, vocab)
     return job_sheet_triples(record, vocab.profile, vocab)

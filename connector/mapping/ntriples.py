@@ -1,4 +1,4 @@
-"""N-Triples text for the mappers: terms as strings, one record's triples as lines.
+"""N-Triples text for the mappers: terms as strings, one record's triples kept as its owned and shared parts.
 
 A mapping job writes about a hundred triples per record for hundreds of thousands of records; building them as
 strings (rather than term objects serialised afterwards) is what keeps mapping cheap, and N-Triples is what the
@@ -60,36 +60,71 @@ xsd = Names(XSD)
 
 
 class Lines:
-    """One record's triples as N-Triples lines, and the vocabulary concepts it references (the validation gate adds
-    what the vocabularies say about them)."""
+    """Triples as N-Triples lines (provenance)."""
 
-    __slots__ = ("lines", "concepts")
+    __slots__ = ("lines",)
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.concepts: set[str] = set()
 
     def add(self, s: str, p: str, o: str) -> None:
         self.lines.append(f"{s} {p} {o} .\n")
-
-    def extend(self, text: str) -> None:
-        """Lines already formatted (shared blocks such as :func:`concept`)."""
-        self.lines.append(text)
-
-    def link(self, s: str, p: str, concept: str) -> None:
-        """``s p <concept>`` where ``concept`` (a bare IRI) belongs to a loaded vocabulary (ROME, ESCO)."""
-        self.concepts.add(concept)
-        self.lines.append(f"{s} {p} <{concept}> .\n")
 
     def text(self) -> str:
         return "".join(self.lines)
 
 
+Triple = tuple[str, str, str]
+
+
+class RecordTriples:
+    """One record's triples, kept apart as publishing and VoID counting need them: those about its own nodes (its IRI
+    and ``<its IRI>#...``, in no other record) as distinct ``(s, p, o)``, those about shared nodes (organisations,
+    concept stubs) as distinct lines; and the vocabulary concepts it references (the validation gate adds what the
+    vocabularies say about them)."""
+
+    __slots__ = ("iri", "_own", "owned", "shared", "concepts")
+
+    def __init__(self, iri: str) -> None:
+        self.iri = f"<{iri}>"
+        self._own = f"<{iri}#"
+        self.owned: dict[Triple, None] = {}
+        self.shared: dict[str, None] = {}
+        """Lines without their newline."""
+        self.concepts: set[str] = set()
+
+    def add(self, s: str, p: str, o: str) -> None:
+        if s == self.iri or s.startswith(self._own):
+            self.owned[(s, p, o)] = None
+        else:
+            self.shared[f"{s} {p} {o} ."] = None
+
+    def extend(self, lines: tuple[str, ...]) -> None:
+        """Shared lines already formatted (:func:`concept`)."""
+        for line in lines:
+            self.shared[line] = None
+
+    def link(self, s: str, p: str, concept: str) -> None:
+        """``s p <concept>`` where ``concept`` (a bare IRI) belongs to a loaded vocabulary (ROME, ESCO)."""
+        self.concepts.add(concept)
+        self.add(s, p, f"<{concept}>")
+
+    def owned_text(self) -> str:
+        return "".join([f"{s} {p} {o} .\n" for s, p, o in self.owned])
+
+    def shared_text(self) -> str:
+        return "".join([f"{line}\n" for line in self.shared])
+
+    def text(self) -> str:
+        return self.owned_text() + self.shared_text()
+
+
 @lru_cache(maxsize=4096)
-def concept(node: str, scheme: str) -> str:
-    """The triples the ELM shapes need about a referenced concept: its type, scheme, and the scheme's type."""
+def concept(node: str, scheme: str) -> tuple[str, ...]:
+    """The triples the ELM shapes need about a referenced concept (its type, scheme, and the scheme's type), as
+    lines without their newline."""
     return (
-        f"{node} <{RDF}type> <{SKOS}Concept> .\n"
-        f"{node} <{SKOS}inScheme> {scheme} .\n"
-        f"{scheme} <{RDF}type> <{SKOS}ConceptScheme> .\n"
+        f"{node} <{RDF}type> <{SKOS}Concept> .",
+        f"{node} <{SKOS}inScheme> {scheme} .",
+        f"{scheme} <{RDF}type> <{SKOS}ConceptScheme> .",
     )

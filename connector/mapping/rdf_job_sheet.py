@@ -7,7 +7,7 @@ the ROME-ESCO alignment with their SKOS mapping property and score (``gsc:EscoAl
 
 from __future__ import annotations
 
-from connector.mapping.ntriples import Lines
+from connector.mapping.ntriples import RecordTriples
 from connector.mapping.records import JobSheet
 from connector.mapping.terms import RDF_TYPE, Profile, fr, lit, skos, typed, xsd
 from connector.mapping.vocabulary import EscoMatch, Vocabulary
@@ -17,11 +17,11 @@ ESSENTIAL = f"<{ESCO}relatedEssentialSkill>"
 OPTIONAL = f"<{ESCO}relatedOptionalSkill>"
 
 
-def job_sheet_triples(j: JobSheet, profile: Profile, vocab: Vocabulary) -> Lines:
-    out = Lines()
+def job_sheet_triples(j: JobSheet, profile: Profile, vocab: Vocabulary) -> RecordTriples:
+    base = profile.job_sheet(j.id)
+    out = RecordTriples(base)
     add, link = out.add, out.link
     gsc = profile.gsc
-    base = profile.job_sheet(j.id)
     s = f"<{base}>"
     scheme = f"<{profile.job_sheet_scheme}>"
     add(s, RDF_TYPE, skos.Concept)

@@ -9,7 +9,7 @@ exactly those whose subject starts with its IRI, plus the shared organisation no
 
 from __future__ import annotations
 
-from connector.mapping.ntriples import Lines, concept
+from connector.mapping.ntriples import RecordTriples, concept
 from connector.mapping.records import Training
 from connector.mapping.terms import (
     COUNTRY_FRA,
@@ -65,11 +65,11 @@ def duration(training: Training) -> str:
     return f"P{int(months)}M" if months == int(months) else f"P{round(months * 30)}D"
 
 
-def training_triples(t: Training, profile: Profile, vocab: Vocabulary) -> Lines:
-    out = Lines()
+def training_triples(t: Training, profile: Profile, vocab: Vocabulary) -> RecordTriples:
+    base = profile.training(t.id)
+    out = RecordTriples(base)
     add = out.add
     gsc = profile.gsc
-    base = profile.training(t.id)
     s = f"<{base}>"
     homepage = f"<{base}#homepage>"
     org_iri = profile.organisation(t.provider_siret)
@@ -140,7 +140,7 @@ PRICE_LABEL = fr("Prix total TTC")
 TARGETED_JOBS = fr("Métiers visés")
 
 
-def _location(out: Lines, base: str, location: str, t: Training) -> None:
+def _location(out: RecordTriples, base: str, location: str, t: Training) -> None:
     add = out.add
     address = f"<{base}#address>"
     add(location, RDF_TYPE, dct.Location)
@@ -164,7 +164,7 @@ def _location(out: Lines, base: str, location: str, t: Training) -> None:
         add(geometry, clv.longitude, lit(f"{t.longitude:.6f}"))
 
 
-def _organisation(out: Lines, org_iri: str, t: Training) -> None:
+def _organisation(out: RecordTriples, org_iri: str, t: Training) -> None:
     """The provider, shared by its trainings; SIRET as ``rov:registration`` (an ``elm:LegalIdentifier``)."""
     add = out.add
     org, siret = f"<{org_iri}>", f"<{org_iri}#siret>"
@@ -188,7 +188,7 @@ def _organisation(out: Lines, org_iri: str, t: Training) -> None:
 SIRET = lit("SIRET")
 
 
-def _specification(out: Lines, base: str, spec: str, t: Training, profile: Profile, vocab: Vocabulary) -> None:
+def _specification(out: RecordTriples, base: str, spec: str, t: Training, profile: Profile, vocab: Vocabulary) -> None:
     add = out.add
     gsc = profile.gsc
     cert = t.certification
@@ -269,7 +269,7 @@ def _specification(out: Lines, base: str, spec: str, t: Training, profile: Profi
     add(entitlement, elm.limitJurisdiction, COUNTRY_FRA)
 
 
-def _gen_details(out: Lines, node: str, s: str, t: Training, profile: Profile) -> None:
+def _gen_details(out: RecordTriples, node: str, s: str, t: Training, profile: Profile) -> None:
     """GEN facts ELM has no closed-shape slot for, on a separate ``gsc:GenTrainingDetails`` node."""
     gsc = profile.gsc
     facts: list[tuple[str, str]] = []

@@ -98,3 +98,35 @@ def test_batch_traces_each_violation_to_its_record(mctx: Context) -> None:
     assert any("Latitude out of range" in p.reason for p in result.problems["FAR"])
     published = list(ox.parse(zlib.decompress(result.mapped["OK"].triples), format=ox.RdfFormat.N_TRIPLES))
     assert ox.NamedNode(f"{BASE}gen/training/OK") in {t.subject for t in published}
+
+
+def test_violation_on_a_shared_node_rejects_every_record_mentioning_it(mctx: Context) -> None:
+    """The batch hands each shared triple to the gate once; a violation about a shared node (an organisation's SIRET)
+    still rejects every record of the batch that describes it, and only those."""
+    raw = {_HEADER_KEYS[fold(h)]: v for h, v in zip(HEADER.split(";"), row("OK").split(";"), strict=True)}
+    good = training_from_raw(raw, 10_000)
+    bad = [replace(good, id=rid, provider_siret="12345") for rid in ("A", "B")]  # past the reader's SIRET check
+    result = map_batch([bad[0], good, bad[1]], "gen-training", load_vocabulary(mctx))
+    assert set(result.problems) == {"A", "B"} and set(result.mapped) == {"OK"}
+    assert all(p.reason == "SHACL: A SIRET has 14 digits." for rid in ("A", "B") for p in result.problems[rid])
+
+
+def test_batch_keeps_the_records_own_triples_first(mctx: Context) -> None:
+    """What the state keeps of a record: all its triples, each once, its own ones (about its IRI and
+    ``<its IRI>#...``) in the first ``owned_bytes``."""
+    raw = {_HEADER_KEYS[fold(h)]: v for h, v in zip(HEADER.split(";"), row("OK").split(";"), strict=True)}
+    training = training_from_raw(raw, 10_000)
+    vocab = load_vocabulary(mctx)
+    kept = map_batch([training], "gen-training", vocab).mapped["OK"]
+    text = zlib.decompress(kept.triples)
+    own, other = (
+        list(ox.parse(part, format=ox.RdfFormat.N_TRIPLES))
+        for part in (text[: kept.owned_bytes], text[kept.owned_bytes :])
+    )
+    iri = f"{BASE}gen/training/OK"
+    assert own and all(t.subject.value == iri or t.subject.value.startswith(iri + "#") for t in own)
+    assert other and not any(t.subject.value.startswith(iri) for t in other)
+    expected = set(
+        ox.parse(training_triples(training, Profile(mctx.minted), vocab).text(), format=ox.RdfFormat.N_TRIPLES)
+    )
+    assert len(own) + len(other) == len(expected) and set(own) | set(other) == expected

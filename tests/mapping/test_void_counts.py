@@ -16,6 +16,7 @@ from connector.datasets import void
 from connector.datasets.void import VoidStatistics, compute_statistics
 from connector.mapping import job
 from connector.mapping.job import JobOptions, run_job
+from connector.mapping.ntriples import RecordTriples
 from connector.namespaces import VOID
 from connector.store.remote import RemoteStore
 from tests.mapping.conftest import SQL, load_vocab, row, write_csv
@@ -158,18 +159,21 @@ def test_counter_compaction_keeps_the_figures(ctx: Context, monkeypatch: pytest.
     from connector.datasets import void_counts
 
     gen, esco = ctx.minted.gen, "http://data.europa.eu/esco/skill/"
-    org = f'<{gen}organisation/1> <http://www.w3.org/ns/regorg#legalName> "Org" .\n'
-    texts = {}
+    org, name, x = f"<{gen}organisation/1>", "<http://www.w3.org/ns/regorg#legalName>", "<https://x/"
+    mapped = []
     for i in range(40):
         s = f"<{gen}training/T{i}>"
-        texts[f"{gen}training/T{i}"] = (
-            f"{s} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://x/Training> .\n"
-            f'{s} <https://x/title> "Title {i % 7}" .\n{s} <https://x/skill> <{esco}s{i % 5}> .\n'
-            f"{s} <https://x/part> <{gen}training/T{i}#part> .\n"
-            f"<{gen}training/T{i}#part> <https://x/org> <{gen}organisation/1> .\n{org}{org}"
-        )
+        r = RecordTriples(f"{gen}training/T{i}")
+        r.add(s, "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>", x + "Training>")
+        r.add(s, x + "title>", f'"Title {i % 7}"')
+        r.link(s, x + "skill>", f"{esco}s{i % 5}")
+        r.add(s, x + "part>", f"<{gen}training/T{i}#part>")
+        r.add(f"<{gen}training/T{i}#part>", x + "org>", org)
+        r.add(org, name, '"Org"')
+        r.add(org, name, '"Org"')
+        mapped.append(r)
     spaces = void.uri_spaces(ctx.minted)
-    records = [void_counts.count_record(text, iri, "trainings", spaces) for iri, text in texts.items()]
+    records = [void_counts.count_record(r.iri[1:-1], r.owned, r.shared, "trainings", spaces) for r in mapped]
     known = {k: v for r in records for k, v in (*r.shared.items(), *r.terms.items())}
 
     def figures() -> VoidStatistics:
@@ -182,7 +186,7 @@ def test_counter_compaction_keeps_the_figures(ctx: Context, monkeypatch: pytest.
     monkeypatch.setattr(void_counts, "COMPACT_BYTES", 16)
     assert figures() == whole
     ctx.store.replace_graph(
-        ctx.datasets.get("trainings").graph, "".join(texts.values()).encode(), "application/n-triples"
+        ctx.datasets.get("trainings").graph, "".join(r.text() for r in mapped).encode(), "application/n-triples"
     )
     assert whole == compute_statistics(ctx.store, ctx.datasets, "trainings")
     assert whole.triples == 40 * 5 + 1 and whole.links == {("esco", "https://x/skill"): 40}
