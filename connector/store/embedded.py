@@ -10,9 +10,7 @@ import queue
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 import pyoxigraph as ox
 
@@ -223,8 +221,11 @@ class EmbeddedStore(GraphStore):
         try:
             if isinstance(source, Path):
                 fmt = rdf_format(media_type or media_type_for_path(source))
-                with _open_maybe_gzip(source) as fh:
-                    store.bulk_load(fh, fmt, to_graph=target)
+                if source.suffix == ".gz":
+                    with gzip.open(source, "rb") as fh:
+                        store.bulk_load(fh, fmt, to_graph=target)
+                else:  # read by the store itself: a Python file is read 2 KB at a time, each read taking the GIL
+                    store.bulk_load(path=str(source), format=fmt, to_graph=target)
             elif isinstance(source, bytes | bytearray):
                 if media_type is None:
                     raise ValueError("media_type is required when loading bytes")
@@ -340,13 +341,6 @@ class _QueueWriter(io.RawIOBase):
 def _as_quads(triples: Iterable[ox.Triple], graph: ox.NamedNode | ox.DefaultGraph) -> Iterator[ox.Quad]:
     for t in triples:
         yield ox.Quad(t.subject, t.predicate, t.object, graph)
-
-
-@contextmanager
-def _open_maybe_gzip(path: Path) -> Iterator[IO[bytes]]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:  # type: ignore[operator]
-        yield fh
 
 
 DIFF_LIMIT = 200_000
