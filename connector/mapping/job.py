@@ -542,19 +542,17 @@ class _Runner:
 
     def _apply_validation(self, batch: list[_Pending], result: batch_worker.BatchResult) -> None:
         self.state.stage_texts(result.texts)
-        loaded: list[bytes] = []
+        good = []
         for p in batch:
             rid = p.record.id
             if rid in result.problems:
                 self._reject(p.file, p.location, rid, result.problems[rid])
             else:
-                mapped = result.mapped[rid]
-                self.state.stage(rid, p.digest, mapped, p.file, p.location)
-                self.report.counts.mapped += 1
-                if self.feed is not None:  # its own triples; those records share are written once, at the end
-                    loaded.append(zlib.decompress(mapped.triples)[: mapped.owned_bytes])
-        if self.feed is not None and loaded:
-            self.feed.write(b"".join(loaded))
+                good.append((rid, p.digest, result.mapped[rid], p.file, p.location))
+        self.state.stage(good)
+        self.report.counts.mapped += len(good)
+        if self.feed is not None and good:  # their own triples; those records share are written once, at the end
+            self.feed.write(b"".join(zlib.decompress(m.triples)[: m.owned_bytes] for _, _, m, _, _ in good))
 
     def _record_iri(self, record_id: str) -> str:
         kind = "training" if self.report.dataset == "trainings" else "job-sheet"
