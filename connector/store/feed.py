@@ -37,7 +37,7 @@ class GraphFeed:
     failed).
     """
 
-    def __init__(self, store: GraphStore, graph: str, *, queued_chunks: int = 4) -> None:
+    def __init__(self, store: GraphStore, graph: str, *, trusted_syntax: bool = False, queued_chunks: int = 4) -> None:
         self._read_fd, self._write_fd = os.pipe()
         self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=queued_chunks)
         self._error: BaseException | None = None
@@ -45,7 +45,7 @@ class GraphFeed:
         self._done = False
         source = Path(f"/dev/fd/{self._read_fd}")
         self._loader = threading.Thread(
-            target=self._load, args=(store, graph, source), name="graph-feed-load", daemon=True
+            target=self._load, args=(store, graph, source, trusted_syntax), name="graph-feed-load", daemon=True
         )
         self._feeder = threading.Thread(target=self._feed, name="graph-feed-write", daemon=True)
         self._loader.start()
@@ -102,9 +102,9 @@ class GraphFeed:
             raise FeedFailed(str(self._error)) from self._error
 
     # -- threads -------------------------------------------------------------------------------------------------
-    def _load(self, store: GraphStore, graph: str, source: Path) -> None:
+    def _load(self, store: GraphStore, graph: str, source: Path, trusted_syntax: bool) -> None:
         try:
-            self._count = store.replace_graph(graph, source, "application/n-triples")
+            self._count = store.replace_graph(graph, source, "application/n-triples", trusted_syntax=trusted_syntax)
         except BaseException as exc:  # handed to the producer
             self._error = self._error or exc
         finally:
