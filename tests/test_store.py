@@ -155,3 +155,15 @@ def test_remote_drops_only_staging_graphs_old_enough_to_be_abandoned(oxigraph) -
     assert left == {G1, in_progress}
     assert store.graphs() == [G1]
     store.close()
+
+
+def test_trusted_syntax_skips_only_what_a_strict_parser_already_checked(store: GraphStore) -> None:
+    """A mapping job loads text its SHACL gate parsed strictly: the embedded store may then skip IRI validation."""
+    bad_iri = b'<https://example.org/a|b> <https://example.org/p> "x" .\n'
+    with pytest.raises(RdfSyntaxError):
+        store.replace_graph(G1, bad_iri, "application/n-triples")
+    good = b'<https://example.org/a> <https://example.org/p> "x"@fr .\n'
+    assert store.replace_graph(G1, good, "application/n-triples", trusted_syntax=True) == 1
+    with pytest.raises(RdfSyntaxError):  # still N-Triples: a broken line fails the load and keeps the old graph
+        store.replace_graph(G1, b"<https://example.org/a> <broken\n", "application/n-triples", trusted_syntax=True)
+    assert store.count(G1) == 1

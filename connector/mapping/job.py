@@ -22,6 +22,7 @@ import os
 import tempfile
 import time
 import uuid
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -48,6 +49,7 @@ from connector.mapping.trainings import read_training_csv, read_training_json
 from connector.mapping.vocabulary import Vocabulary, VocabularyMissing, load_vocabulary, vocabulary_state
 from connector.namespaces import VOID
 from connector.progress import Progress, SilentProgress
+from connector.store.feed import GraphFeed
 
 Kind = Literal["trainings", "lheo", "job-sheets"]
 KINDS: dict[str, tuple[str, str]] = {  # kind -> (dataset id, SHACL profile)
@@ -367,6 +369,19 @@ class _Runner:
         self.inflight: deque[tuple[list[_Pending], Future[batch_worker.BatchResult]]] = deque()
         self.batches = 0
         self.pool: ProcessPoolExecutor | None = None
+        graph = self.ctx.datasets.get(self.report.dataset).graph
+        # a first publish loads each record once its batch passed the gate, while later batches are still read
+        first = not self.options.dry_run and self._first_publish(graph)
+        # every line it loads was parsed strictly by the gate: the store need not validate IRIs again
+        self.feed = GraphFeed(self.ctx.store, graph, trusted_syntax=True) if first else None
+        try:
+            self._read_and_publish()
+        except BaseException:
+            if self.feed is not None:
+                self.feed.abort()
+            raise
+
+    def _read_and_publish(self) -> None:
         try:
             for path in self.options.paths:
                 self._read_file(path)
@@ -389,7 +404,10 @@ class _Runner:
         if self.options.dry_run:
             self.report.state, self.report.message = "dry-run", "mapped and validated; nothing published (--dry-run)"
             return
-        self._publish(changed=self.state.staged_count() > 0 or bool(removed))
+        changed = self.state.staged_count() > 0 or bool(removed)
+        if self.feed is not None and not changed:
+            self.feed.abort()  # every record rejected: the graph stays empty
+        self._publish(changed)
         self.report.state = "succeeded"
 
     def _read_file(self, path: Path) -> None:
@@ -525,13 +543,17 @@ class _Runner:
 
     def _apply_validation(self, batch: list[_Pending], result: batch_worker.BatchResult) -> None:
         self.state.stage_texts(result.texts)
+        good = []
         for p in batch:
             rid = p.record.id
             if rid in result.problems:
                 self._reject(p.file, p.location, rid, result.problems[rid])
             else:
-                self.state.stage(rid, p.digest, result.mapped[rid], p.file, p.location)
-                self.report.counts.mapped += 1
+                good.append((rid, p.digest, result.mapped[rid], p.file, p.location))
+        self.state.stage(good)
+        self.report.counts.mapped += len(good)
+        if self.feed is not None and good:  # their own triples; those records share are written once, at the end
+            self.feed.write(b"".join(zlib.decompress(m.triples)[: m.owned_bytes] for _, _, m, _, _ in good))
 
     def _record_iri(self, record_id: str) -> str:
         kind = "training" if self.report.dataset == "trainings" else "job-sheet"
@@ -544,7 +566,9 @@ class _Runner:
         if changed:
             self.report.enter("publishing")
             self.progress.start("publishing")
-            if self._first_publish(graph) or not self._publish_delta(graph):
+            if self.feed is not None:
+                self._finish_feed(graph)
+            elif self._first_publish(graph) or not self._publish_delta(graph):
                 self._publish_full(graph)
         self.report.enter("provenance")
         self.report.state = "succeeded"
@@ -625,11 +649,34 @@ class _Runner:
                         out.write(triples or b"")
                 else:
                     out.write("".join(f"{line}\n" for line in shared).encode())
-            self.report.published_triples = self.ctx.store.replace_graph(graph, tmp, "application/n-triples")
+            self.report.published_triples = self.ctx.store.replace_graph(
+                graph,
+                tmp,
+                "application/n-triples",
+                trusted_syntax=True,  # the records passed the gate
+            )
         finally:
             tmp.unlink(missing_ok=True)
         if complete:
             self._void = self._statistics(counter, texts)
+
+    def _finish_feed(self, graph: str) -> None:
+        """End the first publish loaded during reading: the triples records share, once each, then wait for the
+        load. A state missing the text behind a shared hash (cannot happen when intact) rebuilds the graph instead."""
+        assert self.feed is not None
+        counter = self._void_counter()
+        for _, _, counts in self.state.new_records(with_triples=False):
+            assert counts is not None  # every record of a first publish was just mapped
+            counter.add(counts)
+        texts = self.state.void_texts()
+        shared = [texts.get(key) for key in counter.shared_keys_used()]
+        if None in shared:
+            self.feed.abort()
+            self._publish_full(graph)
+            return
+        self.feed.write("".join(f"{line}\n" for line in shared).encode())
+        self.report.published_triples = self.feed.finish()
+        self._void = self._statistics(counter, texts)
 
     def _publish_delta(self, graph: str) -> bool:
         """Apply only the difference (one SPARQL update, so one transaction); False when a full rebuild is due.

@@ -87,10 +87,14 @@ class GraphStore(ABC):
         return int(self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"])
 
     @abstractmethod
-    def replace_graph(self, graph: str | None, source: RdfSource, media_type: str | None = None) -> int:
+    def replace_graph(
+        self, graph: str | None, source: RdfSource, media_type: str | None = None, *, trusted_syntax: bool = False
+    ) -> int:
         """Replace the content of ``graph`` (None: the default graph) atomically; return its new triple count.
 
         Readers see either the old or the new graph, never a mixture; when loading fails the old graph stays.
+        ``trusted_syntax``: the text already went through a strict parser (a mapping job's SHACL gate), so the store
+        may skip re-validating IRIs and language tags (the embedded bulk loader's lenient mode: ~5 % less CPU).
         """
 
     @abstractmethod

@@ -10,9 +10,7 @@ import queue
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 import pyoxigraph as ox
 
@@ -110,16 +108,18 @@ class EmbeddedStore(GraphStore):
         solutions = self._store.query(query, default_graph=[ox.NamedNode(graph)])
         return int(next(iter(solutions))["n"].value)
 
-    def replace_graph(self, graph: str | None, source: RdfSource, media_type: str | None = None) -> int:
+    def replace_graph(
+        self, graph: str | None, source: RdfSource, media_type: str | None = None, *, trusted_syntax: bool = False
+    ) -> int:
         target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         try:
             if graph and not self._non_empty(target):
-                self._first_load(target, source, media_type)
+                self._first_load(target, source, media_type, trusted_syntax)
                 return self.count(graph)
             # Stage in memory, then apply only the difference in one update: readers see the old or the new graph,
             # and reloading the same content costs a comparison, not a rewrite.
             staged = ox.Store()
-            self._load(staged, target, source, media_type)
+            self._load(staged, target, source, media_type, trusted_syntax)
             adds = [q for q in staged if q not in self._store]
             removes = [q for q in self._store.quads_for_pattern(None, None, None, target) if q not in staged]
             if len(adds) + len(removes) <= DIFF_LIMIT and not any(_has_blank(q) for q in (*adds, *removes)):
@@ -131,7 +131,7 @@ class EmbeddedStore(GraphStore):
             self._written()
         return self.count(graph) if graph else self.count_default()
 
-    def _first_load(self, target: ox.NamedNode, source: RdfSource, media_type: str | None) -> None:
+    def _first_load(self, target: ox.NamedNode, source: RdfSource, media_type: str | None, lenient: bool) -> None:
         """Bulk-load straight into an empty graph: a SPARQL MOVE of a large graph costs minutes and gigabytes.
 
         Still all or nothing for readers: SPARQL workers read snapshots, renewed only after the load
@@ -143,7 +143,7 @@ class EmbeddedStore(GraphStore):
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.write_text(target.value, encoding="utf-8")
         try:
-            self._load(self._store, target, source, media_type)
+            self._load(self._store, target, source, media_type, lenient)
             self._store.flush()
         except BaseException:
             self._store.remove_graph(target)
@@ -218,17 +218,24 @@ class EmbeddedStore(GraphStore):
 
     @staticmethod
     def _load(
-        store: ox.Store, target: ox.NamedNode | ox.DefaultGraph, source: RdfSource, media_type: str | None
+        store: ox.Store,
+        target: ox.NamedNode | ox.DefaultGraph,
+        source: RdfSource,
+        media_type: str | None,
+        lenient: bool = False,
     ) -> None:
         try:
             if isinstance(source, Path):
                 fmt = rdf_format(media_type or media_type_for_path(source))
-                with _open_maybe_gzip(source) as fh:
-                    store.bulk_load(fh, fmt, to_graph=target)
+                if source.suffix == ".gz":
+                    with gzip.open(source, "rb") as fh:
+                        store.bulk_load(fh, fmt, to_graph=target, lenient=lenient)
+                else:  # read by the store itself: a Python file is read 2 KB at a time, each read taking the GIL
+                    store.bulk_load(path=str(source), format=fmt, to_graph=target, lenient=lenient)
             elif isinstance(source, bytes | bytearray):
                 if media_type is None:
                     raise ValueError("media_type is required when loading bytes")
-                store.bulk_load(bytes(source), rdf_format(media_type), to_graph=target)
+                store.bulk_load(bytes(source), rdf_format(media_type), to_graph=target, lenient=lenient)
             else:
                 store.bulk_extend(_as_quads(source, target))
         except SyntaxError as exc:
@@ -340,13 +347,6 @@ class _QueueWriter(io.RawIOBase):
 def _as_quads(triples: Iterable[ox.Triple], graph: ox.NamedNode | ox.DefaultGraph) -> Iterator[ox.Quad]:
     for t in triples:
         yield ox.Quad(t.subject, t.predicate, t.object, graph)
-
-
-@contextmanager
-def _open_maybe_gzip(path: Path) -> Iterator[IO[bytes]]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:  # type: ignore[operator]
-        yield fh
 
 
 DIFF_LIMIT = 200_000

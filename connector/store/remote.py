@@ -93,7 +93,9 @@ class RemoteStore(GraphStore):
             return int(self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"])
         return int(self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")[0]["n"])
 
-    def replace_graph(self, graph: str | None, source: RdfSource, media_type: str | None = None) -> int:
+    def replace_graph(
+        self, graph: str | None, source: RdfSource, media_type: str | None = None, *, trusted_syntax: bool = False
+    ) -> int:  # the server parses as it does (trusted_syntax is a hint it cannot take)
         self.drop_stale_staging()
         # The creation time in the IRI lets any replica sharing the server recognise abandoned staging graphs.
         staging = f"{STAGING_PREFIX}{int(time.time())}-{uuid.uuid4()}"

@@ -161,6 +161,23 @@ def test_max_errors_and_dry_run_publish_nothing(mctx: Context, tmp_path: Path) -
     assert ok.state == "succeeded" and ok.counts.mapped == 1
 
 
+def test_first_publish_aborted_after_loading_began_leaves_no_graph(mctx: Context, tmp_path: Path) -> None:
+    """A first publish loads good records as their batch passes; an abort decided at the end (share of errors)
+    still publishes nothing, and the next run publishes in full."""
+    graph = mctx.datasets.get("trainings").graph
+    path = write_csv(tmp_path / "t.csv", [row("A1"), row("A2"), row("B1", lat="-91"), row("B2", rome="M1999")])
+    aborted = run_job(mctx, JobOptions("trainings", [path], max_errors="25%"))
+    assert aborted.state == "aborted" and aborted.counts.mapped == 2
+    assert not mctx.store.has_graph(graph)
+    assert not list((mctx.settings.home / "store.pending").glob("*"))
+    all_bad = write_csv(tmp_path / "bad.csv", [row("B1", lat="-91")])
+    assert run_job(mctx, JobOptions("trainings", [all_bad])).counts.rejected == 1
+    assert not mctx.store.has_graph(graph)
+    ok = run_job(mctx, JobOptions("trainings", [path]))
+    assert ok.state == "succeeded" and ok.published_triples == mctx.store.count(graph) > 0
+    assert {s for s in subjects(mctx, "trainings", LO) if "#" not in s} == {f"{TRAINING}A1", f"{TRAINING}A2"}
+
+
 def test_unreadable_file_fails_the_job_and_publishes_nothing(mctx: Context, tmp_path: Path) -> None:
     good = write_csv(tmp_path / "good.csv", [row("F1")])
     run_job(mctx, JobOptions("trainings", [good]))

@@ -1,0 +1,122 @@
+"""Replace a graph with N-Triples produced while the load already runs.
+
+A mapping job's first publish can be loaded while its later records are still being read, mapped and validated:
+``GraphStore.replace_graph`` runs in a thread and reads an OS pipe (``/dev/fd/N``), which a feeder thread fills from
+a bounded queue of chunks. The store reads the pipe without Python's GIL (a Python file object would be read in
+2 KB calls that each wait for the GIL held by the busy producer), and the producer never blocks on the store for
+longer than the queue takes to fill.
+
+All or nothing stays the store's: an :meth:`GraphFeed.abort` ends the stream with a line no RDF line-based syntax
+accepts, so the load fails inside ``replace_graph`` and the graph is left as it was (empty again after an embedded
+first load; the remote store's staging graph is dropped).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import threading
+from pathlib import Path
+
+from connector.store.base import GraphStore
+
+POISON = b"\n\x00 aborted by the producer\n"
+"""Ends an aborted stream: a syntax error in N-Triples and N-Quads, so the load fails instead of publishing a part."""
+
+
+class FeedFailed(Exception):
+    """The load reading the feed failed (the store's error is the cause)."""
+
+
+class GraphFeed:
+    """``replace_graph(graph)`` from chunks of N-Triples given to :meth:`write`, loading while they are produced.
+
+    Use: ``feed = GraphFeed(store, graph)``; ``feed.write(chunk)`` any number of times; ``feed.finish()`` returns the
+    graph's triple count; on any failure of the producer ``feed.abort()`` (idempotent, also after ``finish``
+    failed).
+    """
+
+    def __init__(self, store: GraphStore, graph: str, *, trusted_syntax: bool = False, queued_chunks: int = 4) -> None:
+        self._read_fd, self._write_fd = os.pipe()
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=queued_chunks)
+        self._error: BaseException | None = None
+        self._count: int | None = None
+        self._done = False
+        source = Path(f"/dev/fd/{self._read_fd}")
+        self._loader = threading.Thread(
+            target=self._load, args=(store, graph, source, trusted_syntax), name="graph-feed-load", daemon=True
+        )
+        self._feeder = threading.Thread(target=self._feed, name="graph-feed-write", daemon=True)
+        self._loader.start()
+        self._feeder.start()
+
+    # -- producer side -----------------------------------------------------------------------------------------
+    def write(self, chunk: bytes) -> None:
+        """Queue ``chunk`` (whole lines) for the load; waits while the queue is full; raises :class:`FeedFailed`
+        as soon as the load has failed."""
+        if not chunk:
+            return
+        while True:
+            self._raise_if_failed()
+            try:
+                self._chunks.put(chunk, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def finish(self) -> int:
+        """End the stream, wait for the load and return the graph's triple count."""
+        self._end(None)
+        self._raise_if_failed()
+        assert self._count is not None
+        return self._count
+
+    def abort(self) -> None:
+        """Make the load fail (the graph stays as it was) and wait for it to end."""
+        if self._done:
+            return
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._chunks.get_nowait()
+        self._end(POISON)
+
+    def _end(self, last: bytes | None) -> None:
+        if self._done:
+            return
+        self._done = True
+        while self._feeder.is_alive():
+            try:
+                if last is not None:
+                    self._chunks.put(last, timeout=0.2)
+                    last = None
+                self._chunks.put(None, timeout=0.2)
+                break
+            except queue.Full:
+                continue
+        self._feeder.join()
+        self._loader.join()
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise FeedFailed(str(self._error)) from self._error
+
+    # -- threads -------------------------------------------------------------------------------------------------
+    def _load(self, store: GraphStore, graph: str, source: Path, trusted_syntax: bool) -> None:
+        try:
+            self._count = store.replace_graph(graph, source, "application/n-triples", trusted_syntax=trusted_syntax)
+        except BaseException as exc:  # handed to the producer
+            self._error = self._error or exc
+        finally:
+            os.close(self._read_fd)  # no reader left: a feeder blocked on a full pipe gets EPIPE and stops
+
+    def _feed(self) -> None:
+        try:
+            while (chunk := self._chunks.get()) is not None:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(self._write_fd, view) :]
+        except OSError as exc:  # the loader stopped reading (EPIPE) after recording why
+            self._error = self._error or exc
+        finally:
+            os.close(self._write_fd)
