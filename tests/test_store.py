@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -135,6 +136,35 @@ def test_first_load_killed_midway_is_undone_at_next_open(tmp_path: Path) -> None
     assert reopened.generation > generation  # snapshot readers are told only once the load is complete
     assert not marker.exists()
     reopened.close()
+
+
+def test_writes_during_a_first_load_do_not_renew_snapshots_until_it_ends(tmp_path: Path) -> None:
+    """Another thread writing while a graph is first loaded would make the SPARQL endpoint snapshot the half-loaded
+    graph: the generation readers compare moves only once the load is over."""
+    from connector.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore.open(tmp_path / "store")
+    halfway, resume = threading.Event(), threading.Event()
+
+    def slow_source() -> Iterator[ox.Triple]:
+        for i, triple in enumerate(triples(100)):
+            if i == 50:
+                halfway.set()
+                resume.wait(10)
+            yield triple
+
+    loader = threading.Thread(target=store.replace_graph, args=(G1, slow_source()))
+    loader.start()
+    try:
+        assert halfway.wait(10)
+        before = store.generation
+        store.add_to_graph(G2, triples(3))  # e.g. the catalog updated by a contract negotiation meanwhile
+        assert store.generation == before
+    finally:
+        resume.set()
+        loader.join()
+    assert store.generation > before and store.count(G1) == 100 and store.count(G2) == 3
+    store.close()
 
 
 def test_remote_drops_only_staging_graphs_old_enough_to_be_abandoned(oxigraph) -> None:  # noqa: ANN001

@@ -36,7 +36,10 @@ class EmbeddedStore(GraphStore):
         self.path = path
         self.read_only = read_only
         self.generation = 0
-        """Incremented by every write made through this object; readers of snapshots compare it."""
+        """Incremented by every write made through this object; readers of snapshots compare it. Not while a first
+        load is half done (a snapshot would show its graph half loaded): writes made meanwhile count once it ends."""
+        self._first_loads = 0
+        self._generation_lock = threading.Lock()
 
     @classmethod
     def open(cls, path: Path | None) -> EmbeddedStore:
@@ -72,7 +75,9 @@ class EmbeddedStore(GraphStore):
         self._store.backup(str(target))
 
     def _written(self) -> None:
-        self.generation += 1
+        with self._generation_lock:
+            if not self._first_loads:
+                self.generation += 1
 
     @property
     def raw(self) -> ox.Store:
@@ -135,13 +140,15 @@ class EmbeddedStore(GraphStore):
         """Bulk-load straight into an empty graph: a SPARQL MOVE of a large graph costs minutes and gigabytes.
 
         Still all or nothing for readers: SPARQL workers read snapshots, renewed only after the load
-        (:attr:`generation`); a failed load empties the graph again; a killed one leaves a marker file, and the next
-        :meth:`open` empties the graph before anyone reads it.
+        (:attr:`generation`, which writes from other threads do not move meanwhile); a failed load empties the graph
+        again; a killed one leaves a marker file, and the next :meth:`open` empties the graph before anyone reads it.
         """
         marker = self._pending_marker(target.value)
         if marker is not None:
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.write_text(target.value, encoding="utf-8")
+        with self._generation_lock:
+            self._first_loads += 1  # other threads' writes meanwhile must not renew the readers' snapshots
         try:
             self._load(self._store, target, source, media_type, lenient)
             self._store.flush()
@@ -149,6 +156,8 @@ class EmbeddedStore(GraphStore):
             self._store.remove_graph(target)
             raise
         finally:
+            with self._generation_lock:
+                self._first_loads -= 1
             if marker is not None:
                 marker.unlink(missing_ok=True)
 
