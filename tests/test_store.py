@@ -197,3 +197,28 @@ def test_trusted_syntax_skips_only_what_a_strict_parser_already_checked(store: G
     with pytest.raises(RdfSyntaxError):  # still N-Triples: a broken line fails the load and keeps the old graph
         store.replace_graph(G1, b"<https://example.org/a> <broken\n", "application/n-triples", trusted_syntax=True)
     assert store.count(G1) == 1
+
+
+def test_select_rows_are_the_same_through_the_engine_or_sparql_json(tmp_path: Path) -> None:
+    """The embedded store reads SELECT rows from the engine's solutions; they must equal what the generic path
+    (SPARQL JSON text, used by every store) gives: numbers as numbers, other terms as text, unbound left out."""
+    from connector.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore.open(tmp_path / "store")
+    store.replace_graph(
+        G1,
+        b'<https://example.org/a> <https://example.org/n> "7"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+        b'<https://example.org/a> <https://example.org/n> "2.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n'
+        b'<https://example.org/a> <https://example.org/l> "chat"@fr .\n'
+        b"<https://example.org/b> <https://example.org/l> _:x .\n",
+        "application/n-triples",
+    )
+    query = (
+        "SELECT ?s ?n ?l WHERE { ?s ?p ?o "
+        "OPTIONAL { ?s <https://example.org/n> ?n } OPTIONAL { ?s <https://example.org/l> ?l } }"
+    )
+    rows = store.select(query, default_graphs=[G1])
+    assert rows == GraphStore.select(store, query, default_graphs=[G1])
+    assert {"s": "https://example.org/a", "n": 7, "l": "chat"} in rows
+    assert any(r["s"] == "https://example.org/b" and "n" not in r for r in rows)
+    store.close()

@@ -178,10 +178,15 @@ _NUMERIC = {
 
 
 def _json_term_value(term: dict[str, str]) -> Any:
-    convert = _NUMERIC.get(term.get("datatype", ""))
+    return term_value(term["value"], term.get("datatype"))
+
+
+def term_value(value: str, datatype: str | None) -> Any:
+    """What :meth:`GraphStore.select` gives for a term: numbers as numbers, anything else as its lexical value."""
+    convert = _NUMERIC.get(datatype or "")
     if convert is not None:
         try:
-            return convert(term["value"])
+            return convert(value)
         except ValueError:
-            return term["value"]
-    return term["value"]
+            return value
+    return value
