@@ -51,10 +51,15 @@ class BatchResult:
     """Hash -> text of the shared triples and counted terms of the good records' VoID counts."""
     problems: dict[str, list[Problem]]
     """Record id -> the SHACL violations that reject it."""
+    owned: bytes = b""
+    """The good records' own triples, in order, when asked for (a first publish loads them as batches come)."""
 
 
-def map_batch(records: list[Training | JobSheet], profile: str, vocabulary: Vocabulary | None = None) -> BatchResult:
-    """Map, validate, compress and count ``records`` against the SHACL ``profile``."""
+def map_batch(
+    records: list[Training | JobSheet], profile: str, vocabulary: Vocabulary | None = None, *, owned_text: bool = False
+) -> BatchResult:
+    """Map, validate, compress and count ``records`` against the SHACL ``profile``; with ``owned_text``, also give
+    the good records' own triples as text (cheaper than the job decompressing them again)."""
     vocab = vocabulary or _vocabulary
     if vocab is None:
         raise RuntimeError("map_batch needs a vocabulary (init() was not called in this worker)")
@@ -75,7 +80,8 @@ def map_batch(records: list[Training | JobSheet], profile: str, vocabulary: Voca
         # its own triples first: a full publish writes only those and each shared triple once
         owned, shared = texts[rid]
         kept[rid] = MappedRecord(zlib.compress(owned + shared, 1), len(owned), counted.counts)
-    return BatchResult(kept, counted_texts, problems)
+    own = b"".join(texts[rid][0] for rid in kept) if owned_text else b""
+    return BatchResult(kept, counted_texts, problems, own)
 
 
 def _gate(

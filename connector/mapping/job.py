@@ -22,7 +22,6 @@ import os
 import tempfile
 import time
 import uuid
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -524,6 +523,7 @@ class _Runner:
             return
         batch, self.pending = self.pending, []
         records = [p.record for p in batch]
+        feeding = self.feed is not None
         workers = self.settings.mapping_workers
         self.batches += 1
         if self.pool is None and workers > 1 and (not final or self.batches > 1):
@@ -534,9 +534,13 @@ class _Runner:
                 initargs=(self.vocab.complete(),),
             )
         if self.pool is None:
-            self._apply_validation(batch, batch_worker.map_batch(records, self.report.profile, self.vocab))
+            self._apply_validation(
+                batch, batch_worker.map_batch(records, self.report.profile, self.vocab, owned_text=feeding)
+            )
             return
-        self.inflight.append((batch, self.pool.submit(batch_worker.map_batch, records, self.report.profile)))
+        self.inflight.append(
+            (batch, self.pool.submit(batch_worker.map_batch, records, self.report.profile, owned_text=feeding))
+        )
         while len(self.inflight) > 2 * workers:
             done, future = self.inflight.popleft()
             self._apply_validation(done, future.result())
@@ -552,8 +556,8 @@ class _Runner:
                 good.append((rid, p.digest, result.mapped[rid], p.file, p.location))
         self.state.stage(good)
         self.report.counts.mapped += len(good)
-        if self.feed is not None and good:  # their own triples; those records share are written once, at the end
-            self.feed.write(b"".join(zlib.decompress(m.triples)[: m.owned_bytes] for _, _, m, _, _ in good))
+        if self.feed is not None and result.owned:  # their own triples; those records share go once, at the end
+            self.feed.write(result.owned)
 
     def _record_iri(self, record_id: str) -> str:
         kind = "training" if self.report.dataset == "trainings" else "job-sheet"
