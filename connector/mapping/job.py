@@ -45,7 +45,7 @@ from connector.mapping.records import FileRejected, JobSheet, Parsed, Problem, S
 from connector.mapping.state import RecordState
 from connector.mapping.terms import Profile
 from connector.mapping.trainings import read_training_csv, read_training_json
-from connector.mapping.vocabulary import Vocabulary, VocabularyMissing, load_vocabulary, vocabulary_state
+from connector.mapping.vocabulary import Vocabulary, VocabularyMissing, cached_vocabulary, vocabulary_state
 from connector.namespaces import VOID
 from connector.progress import Progress, SilentProgress
 from connector.store.feed import GraphFeed
@@ -427,7 +427,7 @@ class _Runner:
     def vocab(self) -> Vocabulary:
         """The concept index, read on first need: a re-run where nothing changed never reads it."""
         if self._vocab is None:
-            self._vocab = load_vocabulary(self.ctx)
+            self._vocab = cached_vocabulary(self.ctx, self.fingerprint)
         return self._vocab
 
     def _take(self, parsed: Parsed) -> None:
