@@ -582,9 +582,9 @@ class _Runner:
         if changed:
             self.report.enter("publishing")
             self.progress.start("publishing")
-            if self.feed is not None:
+            if self.feed is not None:  # a first publish, loaded while reading
                 self._finish_feed(graph)
-            elif self._first_publish(graph) or not self._publish_delta(graph):
+            elif not self._publish_delta(graph):
                 self._publish_full(graph)
         self.report.enter("provenance")
         self.report.state = "succeeded"
@@ -657,14 +657,13 @@ class _Runner:
                     else:
                         out.write(triples[:owned])
                         counter.add(counts)
-                texts = self.state.void_texts()
-                shared = [texts.get(key) for key in counter.shared_keys_used()]
-                if None in shared:  # cannot happen with an intact state; still publish every triple
+                shared, texts = self._shared_text(counter)
+                if shared is None:  # cannot happen with an intact state; still publish every triple
                     complete = False
                     for triples, _, _ in self.state.new_records():
                         out.write(triples or b"")
                 else:
-                    out.write("".join(f"{line}\n" for line in shared).encode())
+                    out.write(shared)
             self.report.published_triples = self.ctx.store.replace_graph(
                 graph,
                 tmp,
@@ -684,15 +683,23 @@ class _Runner:
         for _, _, counts in self.state.new_records(with_triples=False):
             assert counts is not None  # every record of a first publish was just mapped
             counter.add(counts)
-        texts = self.state.void_texts()
-        shared = [texts.get(key) for key in counter.shared_keys_used()]
-        if None in shared:
+        shared, texts = self._shared_text(counter)
+        if shared is None:
             self.feed.abort()
             self._publish_full(graph)
             return
-        self.feed.write("".join(f"{line}\n" for line in shared).encode())
+        self.feed.write(shared)
         self.report.published_triples = self.feed.finish()
         self._void = self._statistics(counter, texts)
+
+    def _shared_text(self, counter: VoidCounter) -> tuple[bytes | None, dict[bytes, str]]:
+        """The triples the records ``counter`` added share, once each, as N-Triples (None when the state lacks the
+        text behind a hash, which cannot happen when it is intact), and the state's texts behind the hashes."""
+        texts = self.state.void_texts()
+        shared = [texts.get(key) for key in counter.shared_keys_used()]
+        if None in shared:
+            return None, texts
+        return "".join(f"{line}\n" for line in shared).encode(), texts
 
     def _publish_delta(self, graph: str) -> bool:
         """Apply only the difference (one SPARQL update, so one transaction); False when a full rebuild is due.

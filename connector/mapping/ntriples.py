@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from connector.datasets.void_counts import Triple
 from connector.namespaces import RDF, SKOS, XSD
 
 
@@ -72,9 +73,6 @@ class Lines:
 
     def text(self) -> str:
         return "".join(self.lines)
-
-
-Triple = tuple[str, str, str]
 
 
 class RecordTriples:
