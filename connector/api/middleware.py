@@ -21,7 +21,7 @@ log = logging.getLogger("connector.access")
 
 
 class RequestMiddleware:
-    """Outermost of the app's own layers (inside Starlette's error and FastAPI's telemetry middleware).
+    """The app's request layer, in front of the framework (:class:`~connector.api.app.ConnectorApp`), for HTTP.
 
     * takes ``X-Request-Id`` from the caller (if sane) or makes one, echoes it, logs one access event per response;
     * refuses with 429 (rate limit) or 413 (declared body size), and guards chunked bodies;
@@ -44,9 +44,6 @@ class RequestMiddleware:
         self.body_limits, self.rate_limiter, self.metrics, self.direct = body_limits, rate_limiter, metrics, direct
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         headers = dict(scope["headers"])
         given = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = given if 0 < len(given) <= 64 and given.isprintable() else secrets.token_hex(16)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -17,15 +19,18 @@ from connector.config import Settings
 from connector.dsp.postgres import StateDatabaseUnavailable
 from connector.dsp.states import Kind
 
+if TYPE_CHECKING:
+    from connector.api.app import ConnectorApp
 
-def install_operations(app: FastAPI, settings: Settings) -> None:
-    """Request ids, limits, metrics and access log (one middleware); ``app.state.direct_endpoints`` (path -> ASGI
-    app) takes the endpoints that middleware calls itself."""
+
+def install_operations(app: ConnectorApp, settings: Settings) -> None:
+    """Request ids, limits, metrics and access log (the request layer in front of the framework);
+    ``app.state.direct_endpoints`` (path -> ASGI app) takes the endpoints that layer calls itself."""
     body_limits, rate_limiter = limits_of(app, settings)
     app.state.readiness_checks = {}
     app.state.direct_endpoints = {}
-    app.add_middleware(
-        RequestMiddleware,
+    app.request_layer = RequestMiddleware(
+        partial(FastAPI.__call__, app),
         body_limits=body_limits,
         rate_limiter=rate_limiter,
         metrics=RequestMetrics() if settings.metrics_enabled else None,
