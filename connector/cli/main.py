@@ -66,7 +66,15 @@ def _serve(ctx: Context) -> None:
 
     configure_logging(ctx.settings.log_level, ctx.settings.log_format)
     _print_urls(ctx)
-    uvicorn.run(create_app(ctx), host=ctx.settings.host, port=ctx.settings.port, log_config=None, access_log=False)
+    # no "server: uvicorn" banner: nothing tells a scanner which software answers
+    uvicorn.run(
+        create_app(ctx),
+        host=ctx.settings.host,
+        port=ctx.settings.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
 
 
 @app.command()

@@ -7,6 +7,7 @@ framework; every mistake becomes a :class:`SparqlError` with a 4xx status and a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -69,6 +70,22 @@ def _params(raw: str | bytes, what: str) -> list[tuple[str, str]]:
         ) from None
 
 
+CACHED_QUERY_STRING_BYTES = 8192
+"""URL query strings up to this size are decoded once and remembered (the 256 most recent): partners, dashboards and
+the console send the same queries again, and percent-decoding a query costs more than the rest of its parsing."""
+
+
+@lru_cache(maxsize=256)
+def _cached_url_params(raw: bytes) -> tuple[tuple[str, str], ...]:
+    return tuple(_params(raw, "URL query string"))
+
+
+def _url_params(raw: str | bytes) -> list[tuple[str, str]]:
+    if isinstance(raw, bytes) and len(raw) <= CACHED_QUERY_STRING_BYTES:
+        return list(_cached_url_params(raw))
+    return _params(raw, "URL query string")
+
+
 def graph_iri(value: str, parameter: str) -> str:
     """Validate an absolute IRI given in a protocol parameter."""
     try:
@@ -107,7 +124,7 @@ def parse_query_request(
     """The query of a protocol request, or None for a GET without parameters (the service description).
 
     ``url_query`` is the URL's query string, percent-encoded, as text or as the raw bytes of the request line."""
-    url_params = _params(url_query, "URL query string")
+    url_params = _url_params(url_query)
     if method in ("GET", "HEAD"):
         if not url_params:
             return None
@@ -162,7 +179,7 @@ def parse_update_request(
     """The update of a protocol request (POST form or POST direct only)."""
     if method != "POST":
         raise SparqlError(405, "Method Not Allowed", "send updates with POST", headers={"Allow": "POST"})
-    params, update = _posted(_params(url_query, "URL query string"), content_type, body, "update", UPDATE_TYPE)
+    params, update = _posted(_url_params(url_query), content_type, body, "update", UPDATE_TYPE)
     if update is None or not update.strip():
         raise SparqlError(400, "Missing update", "send the SPARQL update in the 'update' parameter")
     return UpdateRequest(

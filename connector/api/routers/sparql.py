@@ -133,14 +133,24 @@ class SparqlQueryEndpoint:
         if answer.head.complete:
             headers["X-SPARQL-Truncated"] = "true" if answer.head.truncated else "false"
         media_type = _with_charset(answer.head.media_type)
+        if answer.content is not None and method != "HEAD":  # complete (at most ~1 MiB): sent as it is
+            await _send_complete(send, answer.content, media_type, headers)
+            return
         if method == "HEAD":
             answer.release()
             response: Response = Response(media_type=media_type, headers=headers)
-        elif answer.content is not None:  # complete (at most ~1 MiB): a plain response is cheaper than a stream
-            response = Response(answer.content, media_type=media_type, headers=headers)
         else:
             response = AnswerResponse(answer, headers)
         await response(scope, receive, send)
+
+
+async def _send_complete(send: Send, content: bytes, media_type: str, headers: dict[str, str]) -> None:
+    """A whole answer in two ASGI messages, without a response object (what it would send, at a fraction of the
+    cost on the hottest path)."""
+    raw = [(b"content-type", media_type.encode()), (b"content-length", str(len(content)).encode())]
+    raw += [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+    await send({"type": "http.response.start", "status": 200, "headers": raw})
+    await send({"type": "http.response.body", "body": content})
 
 
 def install_query_endpoint(app: FastAPI) -> None:
