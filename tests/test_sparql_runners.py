@@ -227,14 +227,48 @@ def test_in_process_answers_fail_as_worker_answers_do(store: EmbeddedStore, tmp_
         store.snapshot(snapshot)
         lane = LocalLane(1)
         try:
-            head, content = await lane.submit(snapshot, plan("ASK { ?s ?p ?o }", JSON))
+            head, content = await lane.submit(snapshot, plan("ASK { ?s ?p ?o }", JSON), 1)
             assert head.complete and b"true" in content
             with pytest.raises(QuerySyntaxError):
-                await lane.submit(snapshot, plan("ASK { ?s ?p", JSON))
+                await lane.submit(snapshot, plan("ASK { ?s ?p", JSON), 1)
             with pytest.raises(SparqlError) as refused:
-                await lane.submit(snapshot, plan("ASK {}", "image/png"))
+                await lane.submit(snapshot, plan("ASK {}", "image/png"), 1)
             assert refused.value.status == 406
         finally:
             lane.close()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        ("SELECT ?s ?l WHERE { ?s ?p ?l } ORDER BY ?s LIMIT 5", JSON),
+        ("SELECT ?s ?l WHERE { ?s ?p ?l } ORDER BY ?s LIMIT 5", "text/csv"),
+        ("SELECT ?s ?l WHERE { ?s ?p ?l } ORDER BY ?s LIMIT 5", "application/sparql-results+xml"),
+        ("SELECT ?s ?l WHERE { ?s ?p ?l } ORDER BY ?s LIMIT 5", "text/tab-separated-values"),
+        ("CONSTRUCT { ?s ?p ?l } WHERE { ?s ?p ?l } ORDER BY ?s LIMIT 5", "text/turtle"),
+        ("CONSTRUCT { ?s ?p ?l } WHERE { ?s ?p ?l } ORDER BY ?s LIMIT 5", "application/n-triples"),
+    ],
+)
+def test_in_process_answers_are_the_workers_bytes_and_keep_the_cap(
+    store: EmbeddedStore, query: str, accept: str
+) -> None:
+    """A repeat answered in process (written whole when its size is known to be under the cap) is byte for byte
+    the worker's answer; one whose size reached the cap is still cut and flagged."""
+
+    async def scenario() -> None:
+        runner = ProcessPoolRunner(store, 2, short_query_s=5.0)
+        whole, capped = plan(query, accept), replace(plan(query, accept), row_cap=3)
+        try:
+            for p in (whole, capped):
+                before = known_short_answers()
+                first = await runner.run(p, 30)
+                again = await runner.run(p, 30)
+                assert known_short_answers() == before + 1  # the repeat came from the endpoint's own process
+                assert again.content == first.content and again.head == first.head
+            assert first.head.truncated and first.head.rows == 3
+        finally:
+            await runner.close()
 
     asyncio.run(scenario())

@@ -98,8 +98,9 @@ class Sink(ABC):
     def emit_end(self, rows: int, truncated: bool) -> None: ...
 
 
-def execute(store: GraphStore, plan: QueryPlan, sink: Sink) -> None:
-    """Evaluate ``plan`` on ``store`` and stream the answer into ``sink``.
+def execute(store: GraphStore, plan: QueryPlan, sink: Sink, *, known_rows: int | None = None) -> None:
+    """Evaluate ``plan`` on ``store`` and stream the answer into ``sink``. ``known_rows``: the size of the answer
+    when a worker measured it on the same snapshot (the answer is then written without counting, when it can be).
 
     Raises :class:`SparqlError` (406) when no acceptable format exists and the store's errors
     (``QuerySyntaxError`` ...) before anything was sent.
@@ -122,7 +123,7 @@ def execute(store: GraphStore, plan: QueryPlan, sink: Sink) -> None:
             f"the Accept header ({plan.accept}) allows none of them",
         )
     sink.start(kind, media)
-    rows, truncated = write_answer(raw, media, plan.row_cap, sink.write)
+    rows, truncated = write_answer(raw, media, plan.row_cap, sink.write, known_rows)
     sink.finish(rows, truncated)
 
 

@@ -25,6 +25,8 @@ RawAnswer = ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple]
 _XSD_STRING = f"{XSD}string"
 _CHUNK = 64 * 1024
 _encode = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_SAME_AS_PYOXIGRAPH = {"application/sparql-results+json", "text/csv"}
+"""Result formats this module writes byte for byte as pyoxigraph does (tests/test_sparql_results.py checks it)."""
 
 
 def kind_of(raw: RawAnswer) -> QueryKind:
@@ -67,13 +69,26 @@ class _BytesWriter(io.RawIOBase):
         return len(data)
 
 
-def write_answer(raw: RawAnswer, media_type: str, row_cap: int, write: Write) -> tuple[int, bool]:
-    """Serialise ``raw`` in ``media_type`` through ``write``; return (rows or triples written, truncated)."""
+def write_answer(
+    raw: RawAnswer, media_type: str, row_cap: int, write: Write, known_rows: int | None = None
+) -> tuple[int, bool]:
+    """Serialise ``raw`` in ``media_type`` through ``write``; return (rows or triples written, truncated).
+
+    ``known_rows``: the size of the answer, when known (the same plan measured on the same data). Below the cap,
+    pyoxigraph then writes it alone, without a row count kept in Python, where its output is the same bytes as
+    this module's (JSON and CSV results, every RDF format)."""
     if isinstance(raw, ox.QueryBoolean):
         write(raw.serialize(format=results_format(media_type)))
         return 1, False
+    whole = known_rows if known_rows is not None and known_rows < row_cap else None
     if isinstance(raw, ox.QuerySolutions):
+        if whole is not None and media_type in _SAME_AS_PYOXIGRAPH:
+            write(raw.serialize(format=results_format(media_type)))
+            return whole, False
         return _SOLUTION_WRITERS[media_type](raw, row_cap, write)
+    if whole is not None:
+        ox.serialize(raw, _BytesWriter(write), rdf_format(media_type))
+        return whole, False
     capped = _Capped(iter(raw), row_cap)
     ox.serialize(capped, _BytesWriter(write), rdf_format(media_type))
     return capped.count, capped.truncated

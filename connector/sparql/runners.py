@@ -431,8 +431,9 @@ class ProcessPoolRunner(Runner):
         deadline = loop.time() + timeout_s
         snapshot = await self._current_snapshot()
         key = plan_key(plan) if self._known.limit_s > 0 else None
-        if key is not None and self._known.knows(snapshot, key):
-            return await self._run_locally(snapshot, plan, timeout_s)
+        rows = self._known.rows(snapshot, key) if key is not None else None
+        if rows is not None:
+            return await self._run_locally(snapshot, plan, timeout_s, rows)
         worker = await self._checkout(timeout_s)
         channel = worker.channel
         self._release(snapshot, +1)
@@ -497,7 +498,7 @@ class ProcessPoolRunner(Runner):
             if item_kind == b"E":
                 done(True)
                 if key is not None and head.complete and self._snapshot is not None and self._snapshot[1] == snapshot:
-                    self._known.measured(snapshot, key, loop.time() - asked)
+                    self._known.measured(snapshot, key, loop.time() - asked, head.rows or 0)
                 return None
             done(False)
             raise StoreError("the query failed while its answer was being sent")
@@ -505,12 +506,12 @@ class ProcessPoolRunner(Runner):
         # a stream cut early (the client went away) may leave its worker busy: released means replaced
         return await _answer(head, next_chunk, lambda: done(False))
 
-    async def _run_locally(self, snapshot: Path, plan: QueryPlan, timeout_s: float) -> Answer:
+    async def _run_locally(self, snapshot: Path, plan: QueryPlan, timeout_s: float, rows: int) -> Answer:
         """A known-short plan, on a thread of this process (its work is bounded by what a worker measured; the limit
         still answers for it if the machine stalls)."""
         loop = asyncio.get_running_loop()
         self._release(snapshot, +1)
-        answer = self._lane.submit(snapshot, plan)
+        answer = self._lane.submit(snapshot, plan, rows)
         stop = loop.call_later(timeout_s, _expire, answer, timeout_s)
         try:
             head, content = await answer

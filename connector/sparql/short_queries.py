@@ -40,28 +40,32 @@ def plan_key(plan: QueryPlan) -> PlanKey:
 
 
 class KnownShort:
-    """The plans a worker answered whole within ``limit_s`` on the current snapshot (the least recently used are
-    forgotten past ``size``; all of them when the snapshot changes)."""
+    """The plans a worker answered whole within ``limit_s`` on the current snapshot, with the number of rows (or
+    triples) of their answer (the least recently used are forgotten past ``size``; all of them when the snapshot
+    changes)."""
 
     def __init__(self, limit_s: float, size: int = 4096) -> None:
         self.limit_s, self._size = limit_s, size
         self._snapshot: Path | None = None
-        self._plans: OrderedDict[PlanKey, None] = OrderedDict()
+        self._plans: OrderedDict[PlanKey, int] = OrderedDict()
 
-    def knows(self, snapshot: Path, key: PlanKey) -> bool:
-        if snapshot != self._snapshot or key not in self._plans:
-            return False
-        self._plans.move_to_end(key)
-        return True
+    def rows(self, snapshot: Path, key: PlanKey) -> int | None:
+        """The size of the answer of a known-short plan; None for a plan not known short on ``snapshot``."""
+        if snapshot != self._snapshot:
+            return None
+        rows = self._plans.get(key)
+        if rows is not None:
+            self._plans.move_to_end(key)
+        return rows
 
-    def measured(self, snapshot: Path, key: PlanKey, seconds: float) -> None:
-        """A worker answered ``key`` whole over ``snapshot`` in ``seconds``."""
+    def measured(self, snapshot: Path, key: PlanKey, seconds: float, rows: int) -> None:
+        """A worker answered ``key`` whole over ``snapshot`` in ``seconds``, with ``rows`` rows or triples."""
         if seconds > self.limit_s:
             return
         if snapshot != self._snapshot:
             self._snapshot = snapshot
             self._plans.clear()
-        self._plans[key] = None
+        self._plans[key] = rows
         if len(self._plans) > self._size:
             self._plans.popitem(last=False)
 
@@ -86,7 +90,7 @@ class _Collected(Sink):
         pass
 
 
-_Job = tuple[asyncio.AbstractEventLoop, asyncio.Future, Path, QueryPlan]
+_Job = tuple[asyncio.AbstractEventLoop, asyncio.Future, Path, QueryPlan, int]
 
 
 class LocalLane:
@@ -102,12 +106,13 @@ class LocalLane:
         self._stores: dict[Path, EmbeddedStore] = {}
         self._lock = threading.Lock()
 
-    def submit(self, snapshot: Path, plan: QueryPlan) -> asyncio.Future[tuple[AnswerHead, bytes]]:
-        """The future whole answer of ``plan`` over ``snapshot`` (or what :func:`execute` raised)."""
+    def submit(self, snapshot: Path, plan: QueryPlan, rows: int) -> asyncio.Future[tuple[AnswerHead, bytes]]:
+        """The future whole answer of ``plan`` over ``snapshot``, known to hold ``rows`` rows or triples (or what
+        :func:`execute` raised)."""
         if not self._started:
             self._start()
         future: asyncio.Future[tuple[AnswerHead, bytes]] = asyncio.get_running_loop().create_future()
-        self._jobs.put((future.get_loop(), future, snapshot, plan))
+        self._jobs.put((future.get_loop(), future, snapshot, plan, rows))
         return future
 
     def forget(self, snapshot: Path) -> None:
@@ -137,10 +142,10 @@ class LocalLane:
 
     def _serve(self) -> None:
         while (job := self._jobs.get()) is not None:
-            loop, future, snapshot, plan = job
+            loop, future, snapshot, plan, rows = job
             try:
                 sink = _Collected()
-                execute(self._store(snapshot), plan, sink)
+                execute(self._store(snapshot), plan, sink, known_rows=rows)
                 assert sink.head is not None
                 outcome: tuple[bool, object] = (True, (sink.head, b"".join(sink.parts)))
             except Exception as exc:  # handed to the awaiting request as a worker would report it (same answer)
