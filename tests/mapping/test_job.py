@@ -90,6 +90,31 @@ def test_rdf_shape_of_a_training(mctx: Context, tmp_path: Path) -> None:
     assert mctx.store.ask(ask, default_graphs=[mctx.datasets.get("trainings").graph])
 
 
+def test_learning_outcome_titles_keep_the_label_language(mctx: Context, tmp_path: Path) -> None:
+    """A skill ESCO names only in English gives an English title, not English text tagged French."""
+    english_only = "http://data.europa.eu/esco/skill/11111111-2222-4333-8444-555555555555"
+    mctx.store.add_to_graph(
+        mctx.datasets.get("esco").graph,
+        f"""@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        <{english_only}> a skos:Concept , <http://data.europa.eu/esco/model#Skill> ;
+            skos:prefLabel "deploy cloud resource"@en .""".encode(),
+        "text/turtle",
+    )
+    path = write_csv(tmp_path / "t.csv", [row("T1", esco=f"{PYTHON}|{english_only}")])
+    assert run_job(mctx, JobOptions("trainings", [path])).counts.mapped == 1
+    rows = mctx.store.select(
+        f"""PREFIX elm: <http://data.europa.eu/snb/model/elm/> PREFIX dct: <http://purl.org/dc/terms/>
+        SELECT ?skill ?title (LANG(?title) AS ?lang) WHERE {{
+          <{TRAINING}T1> elm:learningAchievementSpecification/elm:learningOutcome ?o .
+          ?o elm:relatedESCOSkill ?skill ; dct:title ?title }}""",
+        default_graphs=[mctx.datasets.get("trainings").graph],
+    )
+    assert {r["skill"]: (r["title"], r["lang"]) for r in rows} == {
+        PYTHON: ("Python", "fr"),
+        english_only: ("deploy cloud resource", "en"),
+    }
+
+
 def test_provenance_links_records_to_source_rows(mctx: Context, tmp_path: Path) -> None:
     report = run_job(
         mctx, JobOptions("trainings", [write_csv(tmp_path / "t.csv", [row("P1"), row("P2")])], operator="alice")
