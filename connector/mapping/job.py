@@ -694,6 +694,7 @@ class _Runner:
             self._publish_full(graph)
             return
         self.feed.write(shared)
+        self.state.prepare()  # while the store finishes the load, which leaves a core idle at its end
         self.feed.finish()
         self._void = self._statistics(self.fed_counts, texts)
         self.report.published_triples = self._void.triples if self._void else self.ctx.store.count(graph)
