@@ -30,7 +30,8 @@ _vocabulary: Vocabulary | None = None
 
 
 GC_THRESHOLD = 20_000
-"""Allocations between two young-generation collections in a worker (CPython's default is 700)."""
+"""Allocations between two young-generation collections in a worker, or a job's process while it runs (CPython's
+default is 700)."""
 
 
 def init(vocabulary: Vocabulary) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from connector.config import load_settings
 from connector.context import Context
+from connector.mapping.batch import GC_THRESHOLD
 from connector.mapping.job import JobError, JobOptions, parse_max_errors, run_job
 from connector.store.remote import RemoteStore
 from tests.mapping.conftest import BASE, PYTHON, WEB_DEV, load_vocab, row, write_csv
@@ -364,3 +366,29 @@ def test_job_on_a_remote_store(oxigraph: OxigraphServer, tmp_path: Path) -> None
     )
     assert [r["l"] for r in sources] == ["row 1"] and _void_triples(ctx) == [store.count(graph)]
     ctx.close()
+
+
+class _GcThresholds:
+    """A progress display that notes the collector's young-generation threshold each time a task starts."""
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+
+    def start(self, task: str, total: int | None = None) -> None:
+        self.seen.append(gc.get_threshold()[0])
+
+    def advance(self, units: int = 1) -> None:
+        pass
+
+    def finish(self, summary: str) -> None:
+        pass
+
+
+def test_a_job_collects_young_objects_less_often_and_restores_the_collector(mctx: Context, tmp_path: Path) -> None:
+    before = gc.get_threshold()
+    progress = _GcThresholds()
+    ok = run_job(mctx, JobOptions("trainings", [write_csv(tmp_path / "t.csv", [row("G1")])]), progress)
+    assert ok.state == "succeeded" and progress.seen and set(progress.seen) == {GC_THRESHOLD} != {before[0]}
+    assert gc.get_threshold() == before
+    failed = run_job(mctx, JobOptions("trainings", [tmp_path / "missing.csv"]))
+    assert failed.state == "failed" and gc.get_threshold() == before
