@@ -38,7 +38,7 @@ STAGES = {
     "owned/shared text": "owned_text|shared_text",
     "SHACL gate": "validate_batch",
     "VoID counts": "count_record",
-    "compression": "<built-in method zlib.compress>",
+    "compression": "<built-in method isal.isal_zlib.compress>",
 }
 
 

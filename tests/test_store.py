@@ -36,6 +36,14 @@ def test_replace_is_a_replacement_not_an_addition(store: GraphStore) -> None:
     assert [r["o"] for r in rows] == ["b0", "b1", "b2"]
 
 
+def test_replace_without_count_loads_the_same(store: GraphStore) -> None:
+    """A caller that knows the size skips the count; first load and replacement alike."""
+    assert store.replace_graph(G1, triples(10, "a"), count=False) is None
+    assert store.count(G1) == 10
+    assert store.replace_graph(G1, triples(4, "b"), count=False) is None
+    assert store.count(G1) == 4
+
+
 def test_add_to_graph_and_bytes(store: GraphStore) -> None:
     store.add_to_graph(G1, triples(2))
     count = store.add_to_graph(G1, b'<https://example.org/x> <https://example.org/p> "x" .\n', "application/n-triples")

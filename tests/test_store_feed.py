@@ -31,6 +31,13 @@ def test_chunks_written_while_loading_become_the_graph(store: GraphStore) -> Non
     assert store.count(G) == 5000
 
 
+def test_an_uncounted_feed_returns_none_and_loads_everything(store: GraphStore) -> None:
+    feed = GraphFeed(store, G, count=False)
+    feed.write(lines(0, 300))
+    assert feed.finish() is None
+    assert store.count(G) == 300
+
+
 def test_abort_leaves_an_empty_graph_empty_and_others_untouched(store: GraphStore) -> None:
     store.replace_graph(OTHER, lines(0, 3), "application/n-triples")
     feed = GraphFeed(store, G)

@@ -11,8 +11,9 @@ the terms the mapper formatted) for the state.
 from __future__ import annotations
 
 import gc
-import zlib
 from dataclasses import dataclass
+
+from isal import isal_zlib
 
 from connector.datasets.void import uri_spaces
 from connector.datasets.void_counts import count_record
@@ -29,7 +30,8 @@ _vocabulary: Vocabulary | None = None
 
 
 GC_THRESHOLD = 20_000
-"""Allocations between two young-generation collections in a worker (CPython's default is 700)."""
+"""Allocations between two young-generation collections in a worker, or a job's process while it runs (CPython's
+default is 700)."""
 
 
 def init(vocabulary: Vocabulary) -> None:
@@ -79,7 +81,8 @@ def map_batch(
         counted_texts.update(counted.terms)
         # its own triples first: a full publish writes only those and each shared triple once
         owned, shared = texts[rid]
-        kept[rid] = MappedRecord(zlib.compress(owned + shared, 1), len(owned), counted.counts)
+        # ISA-L: zlib's format at zlib's level-1 ratio for a sixth of its CPU (400 MB of text for 20,000 trainings)
+        kept[rid] = MappedRecord(isal_zlib.compress(owned + shared, 1), len(owned), counted.counts)
     own = b"".join(texts[rid][0] for rid in kept) if owned_text else b""
     return BatchResult(kept, counted_texts, problems, own)
 

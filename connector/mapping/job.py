@@ -16,6 +16,7 @@ Guarantees operators rely on:
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -26,6 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from multiprocessing import forkserver, get_context
@@ -57,9 +59,10 @@ KINDS: dict[str, tuple[str, str]] = {  # kind -> (dataset id, SHACL profile)
     "lheo": ("trainings", "gen-training"),
     "job-sheets": ("job-sheets", "gen-job-sheet"),
 }
-MAPPING_VERSION = "3"
+MAPPING_VERSION = "4"
 """Bump when the RDF a record maps to, or what the state keeps about it, changes (3: VoID counts, own triples
-first), so that every record is re-mapped once."""
+first; 4: concept labels keep their language, an English ESCO label is no longer tagged French), so that every record
+is re-mapped once."""
 BATCH = 500
 DELTA_MAX = 400_000
 """Largest change (triples deleted + inserted) published as one SPARQL update; above it the graph is rebuilt."""
@@ -188,12 +191,28 @@ def _sha256(path: Path) -> str:
 
 
 def _warm_forkserver() -> BaseContext:
-    """The forkserver context of mapping workers, its server started with the worker code imported (about 0.5 s of
-    CPU, once per process instead of once per worker, and early: beside the job's vocabulary reading)."""
+    """The forkserver context of mapping workers, its server started with the worker code imported and the shapes read
+    (:mod:`connector.mapping.forkserver_preload`: about 1 s of CPU, once per process instead of once per worker, and
+    early: beside the job's vocabulary reading)."""
     context = get_context("forkserver")
-    context.set_forkserver_preload(["connector.mapping.batch"])
+    context.set_forkserver_preload(["connector.mapping.forkserver_preload"])
     forkserver.ensure_running()
     return context
+
+
+@contextmanager
+def _young_collections_less_often() -> Iterator[None]:
+    """A job's process allocates millions of short-lived objects without reference cycles (rows, records, batches)
+    beside a vocabulary index of hundreds of thousands: with CPython's default thresholds its collector scans them
+    about 800 times, a second of the job's main thread for 20,000 trainings. The young generation is collected less
+    often while the job runs (as in the workers, :func:`connector.mapping.batch.init`), then the settings are
+    restored."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(batch_worker.GC_THRESHOLD, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def _now() -> str:
@@ -312,7 +331,8 @@ def run_job(ctx: Context, options: JobOptions, progress: Progress | None = None)
         quarantine = _Quarantine(files.quarantine, report)
         state = RecordState(ctx.settings.home / "mapping" / "state.sqlite", dataset)
         try:
-            _Runner(ctx, options, report, status, quarantine, state, (max_count, max_share)).run()
+            with _young_collections_less_often():
+                _Runner(ctx, options, report, status, quarantine, state, (max_count, max_share)).run()
         except (JobError, VocabularyMissing) as exc:
             report.state, report.message = "failed", str(exc)
         except BrokenProcessPool:
@@ -383,8 +403,10 @@ class _Runner:
         graph = self.ctx.datasets.get(self.report.dataset).graph
         # a first publish loads each record once its batch passed the gate, while later batches are still read
         first = not self.options.dry_run and self._first_publish(graph)
-        # every line it loads was parsed strictly by the gate: the store need not validate IRIs again
-        self.feed = GraphFeed(self.ctx.store, graph, trusted_syntax=True) if first else None
+        # every line it loads was parsed strictly by the gate: the store need not validate IRIs again; each line is
+        # a distinct triple, so the graph's size is the VoID figure the job adds up as batches pass (no count)
+        self.feed = GraphFeed(self.ctx.store, graph, trusted_syntax=True, count=False) if first else None
+        self.fed_counts = self._void_counter()  # VoID counts of the records fed, added as their batches pass
         try:
             self._read_and_publish()
         except BaseException:
@@ -568,7 +590,9 @@ class _Runner:
                 good.append((rid, p.digest, result.mapped[rid], p.file, p.location))
         self.state.stage(good)
         self.report.counts.mapped += len(good)
-        if self.feed is not None and result.owned:  # their own triples; those records share go once, at the end
+        if self.feed is not None:  # their own triples; those records share go once, at the end
+            for _, _, mapped, _, _ in good:
+                self.fed_counts.add(mapped.counts)
             self.feed.write(result.owned)
 
     def _record_iri(self, record_id: str) -> str:
@@ -677,20 +701,21 @@ class _Runner:
 
     def _finish_feed(self, graph: str) -> None:
         """End the first publish loaded during reading: the triples records share, once each, then wait for the
-        load. A state missing the text behind a shared hash (cannot happen when intact) rebuilds the graph instead."""
+        load. A state missing the text behind a shared hash (cannot happen when intact) rebuilds the graph instead.
+
+        Every line fed is a distinct triple (a record's own triples are its alone, shared ones go once), so the
+        graph's size is the VoID triple count, which spares counting millions of triples again."""
         assert self.feed is not None
-        counter = self._void_counter()
-        for _, _, counts in self.state.new_records(with_triples=False):
-            assert counts is not None  # every record of a first publish was just mapped
-            counter.add(counts)
-        shared, texts = self._shared_text(counter)
+        shared, texts = self._shared_text(self.fed_counts)
         if shared is None:
             self.feed.abort()
             self._publish_full(graph)
             return
         self.feed.write(shared)
-        self.report.published_triples = self.feed.finish()
-        self._void = self._statistics(counter, texts)
+        self.state.prepare()  # while the store finishes the load, which leaves a core idle at its end
+        self.feed.finish()
+        self._void = self._statistics(self.fed_counts, texts)
+        self.report.published_triples = self._void.triples if self._void else self.ctx.store.count(graph)
 
     def _shared_text(self, counter: VoidCounter) -> tuple[bytes | None, dict[bytes, str]]:
         """The triples the records ``counter`` added share, once each, as N-Triples (None when the state lacks the

@@ -230,7 +230,7 @@ def _specification(out: RecordTriples, base: str, spec: str, t: Training, profil
         node = f"<{base}#outcome-{outcomes}>"
         add(spec, elm.learningOutcome, node)
         add(node, RDF_TYPE, elm.LearningOutcome)
-        add(node, dct.title, fr(vocab.label(skill) or skill))
+        add(node, dct.title, vocab.label_term(skill) or fr(skill))
         out.link(node, elm.relatedESCOSkill, skill)
     for code in t.rome_competences:
         outcomes += 1
@@ -238,7 +238,7 @@ def _specification(out: RecordTriples, base: str, spec: str, t: Training, profil
         node = f"<{base}#outcome-{outcomes}>"
         add(spec, elm.learningOutcome, node)
         add(node, RDF_TYPE, elm.LearningOutcome)
-        add(node, dct.title, fr(vocab.label(item) or code))
+        add(node, dct.title, vocab.label_term(item) or fr(code))
         out.link(node, elm.relatedSkill, item)
     if outcomes == 0:
         node = f"<{base}#outcome-1>"

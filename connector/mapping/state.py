@@ -8,10 +8,11 @@ between the swap and the commit, older than it, which the next run repairs by re
 from __future__ import annotations
 
 import sqlite3
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from isal import isal_zlib
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -33,7 +34,8 @@ class MappedRecord:
     """What the state keeps of a record's mapping (made by the job's workers)."""
 
     triples: bytes
-    """Its N-Triples, zlib-compressed: first its triples about its own nodes, then those about shared nodes."""
+    """Its N-Triples, zlib-compressed (by ISA-L; any zlib reads them): first its triples about its own nodes, then
+    those about shared nodes."""
     owned_bytes: int
     """Length of the first part (uncompressed)."""
     counts: bytes
@@ -54,9 +56,11 @@ class RecordState:
         for name, kind in COLUMNS.items():
             if name not in present:
                 self.db.execute(f"ALTER TABLE records ADD COLUMN {name} {kind}")
+        # the big triples BLOB last: SQLite reaches a column by walking the overflow pages of those before it, and
+        # the end of a job reads every staged row's other columns (provenance, VoID counts)
         self.db.execute(
-            "CREATE TEMP TABLE staged (id TEXT PRIMARY KEY, hash TEXT, triples BLOB, file TEXT, location TEXT, "
-            "counts BLOB, owned_bytes INTEGER)"
+            "CREATE TEMP TABLE staged (id TEXT PRIMARY KEY, hash TEXT, file TEXT, location TEXT, counts BLOB, "
+            "owned_bytes INTEGER, triples BLOB)"
         )
         self.db.execute("CREATE TEMP TABLE staged_texts (hash BLOB PRIMARY KEY, text TEXT)")
         self.db.execute("CREATE TEMP TABLE gone (id TEXT PRIMARY KEY)")
@@ -73,9 +77,10 @@ class RecordState:
     def stage(self, records: list[tuple[str, str, MappedRecord, str, str]]) -> None:
         """Stage new versions: (id, hash, mapping, file, location) of each record (one statement per batch)."""
         self.db.executemany(
-            "INSERT OR REPLACE INTO staged VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO staged (id, hash, file, location, counts, owned_bytes, triples) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (rid, digest, m.triples, file, location, m.counts, m.owned_bytes)
+                (rid, digest, file, location, m.counts, m.owned_bytes, m.triples)
                 for rid, digest, m, file, location in records
             ],
         )
@@ -110,11 +115,11 @@ class RecordState:
             (self.dataset,),
         )
         for (blob,) in rows:
-            yield zlib.decompress(blob)
+            yield isal_zlib.decompress(blob)
 
     def staged_content(self) -> Iterator[bytes]:
         for (blob,) in self.db.execute("SELECT triples FROM staged"):
-            yield zlib.decompress(blob)
+            yield isal_zlib.decompress(blob)
 
     def kept_content(self) -> Iterator[bytes]:
         """N-Triples of the published records this job leaves as they are."""
@@ -124,7 +129,7 @@ class RecordState:
             (self.dataset,),
         )
         for (blob,) in rows:
-            yield zlib.decompress(blob)
+            yield isal_zlib.decompress(blob)
 
     def new_records(self, with_triples: bool = True) -> Iterator[tuple[bytes | None, int | None, bytes | None]]:
         """(N-Triples, length of the owned part, VoID counts) of each record of the dataset after this job: kept
@@ -137,7 +142,7 @@ class RecordState:
             (self.dataset,),
         )
         for blob, owned, counts in rows:
-            yield (None if blob is None else zlib.decompress(blob)), owned, counts
+            yield (None if blob is None else isal_zlib.decompress(blob)), owned, counts
 
     def staged_sources(self) -> Iterator[tuple[str, str, str, str]]:
         """(id, hash, file, location) of staged and moved records (their provenance is rewritten)."""
@@ -158,12 +163,14 @@ class RecordState:
         row = self.db.execute("SELECT triples FROM published WHERE dataset = ?", (self.dataset,)).fetchone()
         return None if row is None else row[0]
 
-    def commit(self, published_triples: int | None = None) -> None:
-        """Make the staged changes the new state (one transaction)."""
-        with self.db:
-            self.db.execute("BEGIN")
-            if published_triples is not None:
-                self.db.execute("INSERT OR REPLACE INTO published VALUES (?, ?)", (self.dataset, published_triples))
+    def prepare(self) -> None:
+        """Write the staged changes into the state, in a transaction that only :meth:`commit` ends: the copy (about a
+        second for 20,000 trainings) can run while the caller waits for its publish. Closing the state, or a crash,
+        before the commit leaves the state as it was."""
+        if self.db.in_transaction:
+            return
+        self.db.execute("BEGIN")
+        try:
             self.db.execute(
                 "DELETE FROM records WHERE dataset = ? "
                 "AND (id IN (SELECT id FROM staged) OR id IN (SELECT id FROM gone))",
@@ -181,3 +188,17 @@ class RecordState:
                 "WHERE dataset = ? AND id IN (SELECT id FROM moved)",
                 (self.dataset,),
             )
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def commit(self, published_triples: int | None = None) -> None:
+        """Make the staged changes the new state (one transaction, prepared earlier or now)."""
+        self.prepare()
+        try:
+            if published_triples is not None:
+                self.db.execute("INSERT OR REPLACE INTO published VALUES (?, ?)", (self.dataset, published_triples))
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -213,11 +214,26 @@ def _parse(raw: Mapping[str, Any], source: SourceRef, max_chars: int) -> Parsed:
         return Parsed(source, None, record_id, exc.problems)
 
 
+def content_text(raw: Mapping[str, Any]) -> str:
+    """The raw record as one text that only an equal record gives (its content hash is taken from it).
+
+    Every value a string (a CSV row): its sorted keys and values joined by NULs, half the cost of JSON, when none
+    holds a NUL (then the text splits back into that one record); otherwise sorted JSON, which holds no NUL. Raises
+    what ``json.dumps`` raises for what is not plain JSON data."""
+    try:
+        text = "\0".join(chain.from_iterable(sorted(raw.items())))
+        if text.count("\0") == 2 * len(raw) - 1:
+            return text
+    except TypeError:  # a value that is not a string
+        pass
+    return json.dumps(raw, ensure_ascii=False, sort_keys=True)
+
+
 def _deferred(raw: Mapping[str, Any], source: SourceRef, max_chars: int) -> Parsed:
     """The record with its checks deferred (see :class:`Parsed`); checked at once when its raw form is not plain
     JSON data (absurdly nested input)."""
     try:
-        content = json.dumps(raw, ensure_ascii=False, sort_keys=True)
+        content = content_text(raw)
     except (RecursionError, TypeError, ValueError):
         return _parse(raw, source, max_chars)
     record_id, siret, name = raw.get("identifiant"), raw.get("siret"), raw.get("organisme")

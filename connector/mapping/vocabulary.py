@@ -43,6 +43,7 @@ class Vocabulary:
     esco_skills: set[str] = field(default_factory=set)
     esco_occupations: set[str] = field(default_factory=set)
     labels: dict[str, str] = field(default_factory=dict)
+    """IRI -> its preferred label as an N-Triples literal in its own language (``"…"@fr``, else ``"…"@en``)."""
     appellation_fiche: dict[str, str] = field(default_factory=dict)
     alignment: dict[str, list[EscoMatch]] = field(default_factory=lambda: defaultdict(list))
     versions: dict[str, str] = field(default_factory=dict)
@@ -51,11 +52,13 @@ class Vocabulary:
 
     def complete(self) -> Vocabulary:
         """This vocabulary with its labels read, so that it can go to worker processes (which have no store)."""
-        self.label("")
+        self.label_term("")
         return self
 
     # -- look-ups -------------------------------------------------------------------------------------------------
-    def label(self, iri: str) -> str | None:
+    def label_term(self, iri: str) -> str | None:
+        """The concept's preferred label as an N-Triples literal tagged with its language (French when there is
+        one)."""
         if self.load_labels is not None:
             self.labels, self.load_labels = self.load_labels(), None
         return self.labels.get(iri)
@@ -201,7 +204,8 @@ def load_vocabulary(ctx: Context, need_esco: bool = True) -> Vocabulary:
 
 
 def _labels(ctx: Context) -> dict[str, str]:
-    """French preferred labels of ROME and ESCO concepts (English when ESCO has no French one), in one scan."""
+    """French preferred labels of ROME and ESCO concepts (English when ESCO has no French one, tagged as such), as
+    N-Triples literals, in one scan."""
     graphs = [ctx.datasets.get("rome").graph, ctx.datasets.get("esco").graph]
     rows = ctx.store.select(
         f"SELECT ?c ?l (LCASE(LANG(?l)) AS ?lang) WHERE {{ ?c <{SKOS}prefLabel> ?l "
@@ -210,7 +214,7 @@ def _labels(ctx: Context) -> dict[str, str]:
     )
     labels: dict[str, str] = {}
     for lang in ("en", "fr"):  # French last, so it wins
-        labels.update((row["c"], row["l"]) for row in rows if row["lang"].split("-")[0] == lang)
+        labels.update((row["c"], f"{lit(row['l'])}@{row['lang']}") for row in rows if row["lang"].split("-")[0] == lang)
     return labels
 
 

@@ -88,9 +88,16 @@ class GraphStore(ABC):
 
     @abstractmethod
     def replace_graph(
-        self, graph: str | None, source: RdfSource, media_type: str | None = None, *, trusted_syntax: bool = False
-    ) -> int:
-        """Replace the content of ``graph`` (None: the default graph) atomically; return its new triple count.
+        self,
+        graph: str | None,
+        source: RdfSource,
+        media_type: str | None = None,
+        *,
+        trusted_syntax: bool = False,
+        count: bool = True,
+    ) -> int | None:
+        """Replace the content of ``graph`` (None: the default graph) atomically; return its new triple count (None
+        when not ``count``: a caller that knows it spares a count of the whole graph, a second on millions of triples).
 
         Readers see either the old or the new graph, never a mixture; when loading fails the old graph stays.
         ``trusted_syntax``: the text already went through a strict parser (a mapping job's SHACL gate), so the store

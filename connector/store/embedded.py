@@ -116,13 +116,19 @@ class EmbeddedStore(GraphStore):
         return int(next(iter(solutions))["n"].value)
 
     def replace_graph(
-        self, graph: str | None, source: RdfSource, media_type: str | None = None, *, trusted_syntax: bool = False
-    ) -> int:
+        self,
+        graph: str | None,
+        source: RdfSource,
+        media_type: str | None = None,
+        *,
+        trusted_syntax: bool = False,
+        count: bool = True,
+    ) -> int | None:
         target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         try:
             if graph and not self._non_empty(target):
                 self._first_load(target, source, media_type, trusted_syntax)
-                return self.count(graph)
+                return self.count(graph) if count else None
             # Stage in memory, then apply only the difference in one update: readers see the old or the new graph,
             # and reloading the same content costs a comparison, not a rewrite.
             staged = ox.Store()
@@ -136,6 +142,8 @@ class EmbeddedStore(GraphStore):
                 self._swap(target, staged)
         finally:
             self._written()
+        if not count:
+            return None
         return self.count(graph) if graph else self.count_default()
 
     def _first_load(self, target: ox.NamedNode, source: RdfSource, media_type: str | None, lenient: bool) -> None:

@@ -33,11 +33,19 @@ class GraphFeed:
     """``replace_graph(graph)`` from chunks of N-Triples given to :meth:`write`, loading while they are produced.
 
     Use: ``feed = GraphFeed(store, graph)``; ``feed.write(chunk)`` any number of times; ``feed.finish()`` returns the
-    graph's triple count; on any failure of the producer ``feed.abort()`` (idempotent, also after ``finish``
-    failed).
+    graph's triple count (None with ``count=False``, for a producer that knows it); on any failure of the producer
+    ``feed.abort()`` (idempotent, also after ``finish`` failed).
     """
 
-    def __init__(self, store: GraphStore, graph: str, *, trusted_syntax: bool = False, queued_chunks: int = 4) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        graph: str,
+        *,
+        trusted_syntax: bool = False,
+        count: bool = True,
+        queued_chunks: int = 4,
+    ) -> None:
         self._read_fd, self._write_fd = os.pipe()
         self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=queued_chunks)
         self._error: BaseException | None = None
@@ -45,7 +53,7 @@ class GraphFeed:
         self._done = False
         source = Path(f"/dev/fd/{self._read_fd}")
         self._loader = threading.Thread(
-            target=self._load, args=(store, graph, source, trusted_syntax), name="graph-feed-load", daemon=True
+            target=self._load, args=(store, graph, source, trusted_syntax, count), name="graph-feed-load", daemon=True
         )
         self._feeder = threading.Thread(target=self._feed, name="graph-feed-write", daemon=True)
         self._loader.start()
@@ -65,11 +73,10 @@ class GraphFeed:
             except queue.Full:
                 continue
 
-    def finish(self) -> int:
-        """End the stream, wait for the load and return the graph's triple count."""
+    def finish(self) -> int | None:
+        """End the stream, wait for the load and return the graph's triple count (None when not counted)."""
         self._end(None)
         self._raise_if_failed()
-        assert self._count is not None
         return self._count
 
     def abort(self) -> None:
@@ -102,9 +109,11 @@ class GraphFeed:
             raise FeedFailed(str(self._error)) from self._error
 
     # -- threads -------------------------------------------------------------------------------------------------
-    def _load(self, store: GraphStore, graph: str, source: Path, trusted_syntax: bool) -> None:
+    def _load(self, store: GraphStore, graph: str, source: Path, trusted_syntax: bool, count: bool) -> None:
         try:
-            self._count = store.replace_graph(graph, source, "application/n-triples", trusted_syntax=trusted_syntax)
+            self._count = store.replace_graph(
+                graph, source, "application/n-triples", trusted_syntax=trusted_syntax, count=count
+            )
         except BaseException as exc:  # handed to the producer
             self._error = self._error or exc
         finally:

@@ -94,8 +94,14 @@ class RemoteStore(GraphStore):
         return int(self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")[0]["n"])
 
     def replace_graph(
-        self, graph: str | None, source: RdfSource, media_type: str | None = None, *, trusted_syntax: bool = False
-    ) -> int:  # the server parses as it does (trusted_syntax is a hint it cannot take)
+        self,
+        graph: str | None,
+        source: RdfSource,
+        media_type: str | None = None,
+        *,
+        trusted_syntax: bool = False,
+        count: bool = True,
+    ) -> int | None:  # the server parses as it does (trusted_syntax is a hint it cannot take)
         self.drop_stale_staging()
         # The creation time in the IRI lets any replica sharing the server recognise abandoned staging graphs.
         staging = f"{STAGING_PREFIX}{int(time.time())}-{uuid.uuid4()}"
@@ -106,6 +112,8 @@ class RemoteStore(GraphStore):
             self.update(f"DROP SILENT {target} ; MOVE SILENT GRAPH <{staging}> TO {target}")
         finally:
             self.update(f"DROP SILENT GRAPH <{staging}>")
+        if not count:
+            return None
         return self.count(graph) if graph else self.count_default()
 
     def drop_stale_staging(self, max_age_s: float = STALE_STAGING_AGE_S) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import zlib
 from dataclasses import replace
 
@@ -130,3 +132,24 @@ def test_batch_keeps_the_records_own_triples_first(mctx: Context) -> None:
         ox.parse(training_triples(training, Profile(mctx.minted), vocab).text(), format=ox.RdfFormat.N_TRIPLES)
     )
     assert len(own) + len(other) == len(expected) and set(own) | set(other) == expected
+
+
+def test_workers_inherit_the_shapes_read_once_by_their_forkserver() -> None:
+    """A job's workers fork from a server that read every mapping profile's shapes before forking them (in a fresh
+    interpreter: this one's forkserver may already run with another preload)."""
+    code = """
+from concurrent.futures import ProcessPoolExecutor
+from connector.mapping.job import _warm_forkserver
+from tests.mapping.test_gate import read_profiles
+with ProcessPoolExecutor(1, mp_context=_warm_forkserver()) as pool:
+    print(pool.submit(read_profiles).result())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split() == ["gen-job-sheet", "gen-training"]
+
+
+def read_profiles() -> str:
+    """In a worker: the profiles whose shapes graph it already holds, without having validated anything."""
+    from connector.validation.engine import default_registry
+
+    return " ".join(sorted(default_registry()._graphs))

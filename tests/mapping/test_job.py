@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from connector.config import load_settings
 from connector.context import Context
+from connector.mapping.batch import GC_THRESHOLD
 from connector.mapping.job import JobError, JobOptions, parse_max_errors, run_job
 from connector.store.remote import RemoteStore
 from tests.mapping.conftest import BASE, PYTHON, WEB_DEV, load_vocab, row, write_csv
@@ -88,6 +90,31 @@ def test_rdf_shape_of_a_training(mctx: Context, tmp_path: Path) -> None:
       ?org elm:location ?l ; <http://www.w3.org/ns/regorg#registration>/<http://www.w3.org/2004/02/skos/core#notation>
         "79279715700015" . }}"""
     assert mctx.store.ask(ask, default_graphs=[mctx.datasets.get("trainings").graph])
+
+
+def test_learning_outcome_titles_keep_the_label_language(mctx: Context, tmp_path: Path) -> None:
+    """A skill ESCO names only in English gives an English title, not English text tagged French."""
+    english_only = "http://data.europa.eu/esco/skill/11111111-2222-4333-8444-555555555555"
+    mctx.store.add_to_graph(
+        mctx.datasets.get("esco").graph,
+        f"""@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        <{english_only}> a skos:Concept , <http://data.europa.eu/esco/model#Skill> ;
+            skos:prefLabel "deploy cloud resource"@en .""".encode(),
+        "text/turtle",
+    )
+    path = write_csv(tmp_path / "t.csv", [row("T1", esco=f"{PYTHON}|{english_only}")])
+    assert run_job(mctx, JobOptions("trainings", [path])).counts.mapped == 1
+    rows = mctx.store.select(
+        f"""PREFIX elm: <http://data.europa.eu/snb/model/elm/> PREFIX dct: <http://purl.org/dc/terms/>
+        SELECT ?skill ?title (LANG(?title) AS ?lang) WHERE {{
+          <{TRAINING}T1> elm:learningAchievementSpecification/elm:learningOutcome ?o .
+          ?o elm:relatedESCOSkill ?skill ; dct:title ?title }}""",
+        default_graphs=[mctx.datasets.get("trainings").graph],
+    )
+    assert {r["skill"]: (r["title"], r["lang"]) for r in rows} == {
+        PYTHON: ("Python", "fr"),
+        english_only: ("deploy cloud resource", "en"),
+    }
 
 
 def test_provenance_links_records_to_source_rows(mctx: Context, tmp_path: Path) -> None:
@@ -339,3 +366,29 @@ def test_job_on_a_remote_store(oxigraph: OxigraphServer, tmp_path: Path) -> None
     )
     assert [r["l"] for r in sources] == ["row 1"] and _void_triples(ctx) == [store.count(graph)]
     ctx.close()
+
+
+class _GcThresholds:
+    """A progress display that notes the collector's young-generation threshold each time a task starts."""
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+
+    def start(self, task: str, total: int | None = None) -> None:
+        self.seen.append(gc.get_threshold()[0])
+
+    def advance(self, units: int = 1) -> None:
+        pass
+
+    def finish(self, summary: str) -> None:
+        pass
+
+
+def test_a_job_collects_young_objects_less_often_and_restores_the_collector(mctx: Context, tmp_path: Path) -> None:
+    before = gc.get_threshold()
+    progress = _GcThresholds()
+    ok = run_job(mctx, JobOptions("trainings", [write_csv(tmp_path / "t.csv", [row("G1")])]), progress)
+    assert ok.state == "succeeded" and progress.seen and set(progress.seen) == {GC_THRESHOLD} != {before[0]}
+    assert gc.get_threshold() == before
+    failed = run_job(mctx, JobOptions("trainings", [tmp_path / "missing.csv"]))
+    assert failed.state == "failed" and gc.get_threshold() == before

@@ -6,11 +6,13 @@ import codecs
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connector.mapping.job_sheets import read_job_sheets_csv, read_job_sheets_json, read_job_sheets_yaml
 from connector.mapping.lheo import read_lheo
 from connector.mapping.records import FileRejected, Parsed
-from connector.mapping.trainings import read_training_csv, read_training_json
+from connector.mapping.trainings import content_text, read_training_csv, read_training_json
 from tests.mapping.conftest import HEADER, row
 
 INPUTS = Path(__file__).parent / "inputs"
@@ -187,3 +189,22 @@ def test_deeply_nested_json_is_refused_not_a_crash(tmp_path: Path) -> None:
     lines.write_text(deep + "\n")
     (bad,) = [p.checked() for p in read_training_json(lines, MB, 10_000)]
     assert bad.record is None and bad.problems
+
+
+_texts = st.text(alphabet=st.sampled_from('ab\0\x01{}":,'), max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_texts, _texts, max_size=4), st.dictionaries(_texts, _texts, max_size=4))
+def test_record_content_text_is_equal_only_for_equal_records(one: dict[str, str], other: dict[str, str]) -> None:
+    """The text a record's content hash is taken from: NUL-joined for plain string rows, JSON otherwise (a NUL in a
+    key or value), never the same text for two different records."""
+    assert (content_text(one) == content_text(other)) == (one == other)
+
+
+def test_record_content_text_of_rows_and_nested_json() -> None:
+    assert content_text({"b": "2", "a": "1"}) == "a\0" + "1\0b\0" + "2"  # sorted: the column order does not matter
+    assert content_text({"a": "x\0y"}) == '{"a": "x\\u0000y"}'
+    nested = {"identifiant": "J1", "sessions": [{"debut": "2026-01-05"}]}
+    assert content_text(nested) == '{"identifiant": "J1", "sessions": [{"debut": "2026-01-05"}]}'
+    assert content_text({}) == "{}"
