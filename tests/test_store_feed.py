@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.store import GraphStore
+from connector.store import GraphStore, RdfSyntaxError
 from connector.store.feed import FeedFailed, GraphFeed
 
 G = "https://example.org/graph/fed"
@@ -96,4 +96,23 @@ def test_producer_blocked_on_a_full_queue_is_released_by_a_failing_load(tmp_path
     assert not producer.is_alive() and errors
     feed.abort()
     assert store.count(G) == 0
+    store.close()
+
+
+def test_an_embedded_first_load_reads_its_parts_together_all_or_nothing(tmp_path: Path) -> None:
+    from connector.store import Parts
+    from connector.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore.open(tmp_path / "store")
+    a, b, broken = tmp_path / "a.nt", tmp_path / "b.nt", tmp_path / "broken.nt"
+    a.write_bytes(lines(0, 3000))
+    b.write_bytes(lines(2000, 5000))  # overlapping lines are stored once
+    broken.write_bytes(lines(5000, 6000) + b"<https://example.org/a> <broken\n")
+    ended: list[int] = []
+    assert store.replace_graph(G, Parts((a, b), ended.append), "application/n-triples") == 5000
+    assert sorted(ended) == [0, 1]
+    with pytest.raises(RdfSyntaxError):  # into an empty graph: the good part is undone with the broken one
+        store.replace_graph(OTHER, Parts((a, broken)), "application/n-triples")
+    assert store.count(OTHER) == 0 and OTHER not in store.graphs()
+    assert store.count(G) == 5000
     store.close()

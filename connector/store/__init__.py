@@ -4,6 +4,7 @@ from connector.config import Settings
 from connector.store.base import (
     STAGING_PREFIX,
     GraphStore,
+    Parts,
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
@@ -35,6 +36,7 @@ def open_store(settings: Settings) -> GraphStore:
 __all__ = [
     "STAGING_PREFIX",
     "GraphStore",
+    "Parts",
     "QueryResult",
     "QuerySyntaxError",
     "QueryTimeout",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -19,9 +19,21 @@ import pyoxigraph as ox
 STAGING_PREFIX = "urn:gsc:staging:"
 """Graphs being written before an atomic swap. Never published; dropped when found stale."""
 
-RdfSource = Path | bytes | Iterable[ox.Triple]
-"""What can be loaded into a graph: a file (format from its extension unless given), bytes in a given format, or
-triples produced by a mapping job (streamed, never materialised as a list by the store)."""
+
+@dataclass(frozen=True)
+class Parts:
+    """Several files of one format loaded as one source, read at the same time (``GraphStore.concurrent_parts``)."""
+
+    paths: tuple[Path, ...]
+    ended: Callable[[int], None] | None = None
+    """Called with a part's index as soon as its load ended, well or not (a producer filling pipes closes that pipe's
+    read end: its writes then fail instead of waiting for a reader that is gone)."""
+
+
+RdfSource = Path | Parts | bytes | Iterable[ox.Triple]
+"""What can be loaded into a graph: a file (format from its extension unless given), parts of one (only into a store
+whose ``concurrent_parts`` is more than 1), bytes in a given format, or triples produced by a mapping job (streamed,
+never materialised as a list by the store)."""
 
 QueryKind = Literal["select", "ask", "construct"]
 
@@ -64,6 +76,9 @@ class QueryResult:
 
 class GraphStore(ABC):
     """Named-graph store the connector needs. Implementations: ``EmbeddedStore`` and ``RemoteStore``."""
+
+    concurrent_parts = 1
+    """How many files of a :class:`Parts` source the store loads at the same time (1: it takes no ``Parts``)."""
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
     @abstractmethod

@@ -6,6 +6,10 @@ a bounded queue of chunks. The store reads the pipe without Python's GIL (a Pyth
 2 KB calls that each wait for the GIL held by the busy producer), and the producer never blocks on the store for
 longer than the queue takes to fill.
 
+A store that loads several parts at once (``GraphStore.concurrent_parts``: the embedded one) gets one pipe per part,
+filled in turn with whole chunks and read together (:class:`~connector.store.base.Parts`): pyoxigraph sorts and
+writes a batch only once it is whole, so a single load ends its last seconds on one core, two end on both.
+
 All or nothing stays the store's: an :meth:`GraphFeed.abort` ends the stream with a line no RDF line-based syntax
 accepts, so the load fails inside ``replace_graph`` and the graph is left as it was (empty again after an embedded
 first load; the remote store's staging graph is dropped).
@@ -19,7 +23,7 @@ import queue
 import threading
 from pathlib import Path
 
-from connector.store.base import GraphStore
+from connector.store.base import GraphStore, Parts, RdfSource
 
 POISON = b"\n\x00 aborted by the producer\n"
 """Ends an aborted stream: a syntax error in N-Triples and N-Quads, so the load fails instead of publishing a part."""
@@ -46,12 +50,16 @@ class GraphFeed:
         count: bool = True,
         queued_chunks: int = 4,
     ) -> None:
-        self._read_fd, self._write_fd = os.pipe()
+        pipes = [os.pipe() for _ in range(max(1, store.concurrent_parts))]
+        self._read_fds = [read for read, _ in pipes]
+        self._write_fds = [write for _, write in pipes]
         self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=queued_chunks)
         self._error: BaseException | None = None
         self._count: int | None = None
         self._done = False
-        source = Path(f"/dev/fd/{self._read_fd}")
+        self._closed_lock = threading.Lock()
+        paths = tuple(Path(f"/dev/fd/{fd}") for fd in self._read_fds)
+        source: RdfSource = paths[0] if len(paths) == 1 else Parts(paths, self._close_read_end)
         self._loader = threading.Thread(
             target=self._load, args=(store, graph, source, trusted_syntax, count), name="graph-feed-load", daemon=True
         )
@@ -109,7 +117,7 @@ class GraphFeed:
             raise FeedFailed(str(self._error)) from self._error
 
     # -- threads -------------------------------------------------------------------------------------------------
-    def _load(self, store: GraphStore, graph: str, source: Path, trusted_syntax: bool, count: bool) -> None:
+    def _load(self, store: GraphStore, graph: str, source: RdfSource, trusted_syntax: bool, count: bool) -> None:
         try:
             self._count = store.replace_graph(
                 graph, source, "application/n-triples", trusted_syntax=trusted_syntax, count=count
@@ -117,15 +125,29 @@ class GraphFeed:
         except BaseException as exc:  # handed to the producer
             self._error = self._error or exc
         finally:
-            os.close(self._read_fd)  # no reader left: a feeder blocked on a full pipe gets EPIPE and stops
+            for index in range(len(self._read_fds)):
+                self._close_read_end(index)
+
+    def _close_read_end(self, index: int) -> None:
+        """No reader left on that pipe: a feeder blocked on it gets EPIPE and stops (then every part ends)."""
+        with self._closed_lock:
+            if self._read_fds[index] >= 0:
+                os.close(self._read_fds[index])
+                self._read_fds[index] = -1
 
     def _feed(self) -> None:
+        """Chunks go to the pipes in turn (whole lines each); the poison line to every pipe, so that every part
+        fails."""
+        turn = 0
         try:
             while (chunk := self._chunks.get()) is not None:
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(self._write_fd, view) :]
-        except OSError as exc:  # the loader stopped reading (EPIPE) after recording why
+                for fd in self._write_fds if chunk is POISON else [self._write_fds[turn]]:
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(fd, view) :]
+                turn = (turn + 1) % len(self._write_fds)
+        except OSError as exc:  # a loader stopped reading (EPIPE) after recording why
             self._error = self._error or exc
         finally:
-            os.close(self._write_fd)
+            for fd in self._write_fds:
+                os.close(fd)

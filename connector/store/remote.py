@@ -21,6 +21,7 @@ import requests
 from connector.store.base import (
     STAGING_PREFIX,
     GraphStore,
+    Parts,
     QueryKind,
     QueryResult,
     QuerySyntaxError,
@@ -142,6 +143,8 @@ class RemoteStore(GraphStore):
             yield from response.iter_content(_CHUNK)
 
     def _send(self, graph: str | None, source: RdfSource, media_type: str | None, *, method: str) -> None:
+        if isinstance(source, Parts):
+            raise TypeError("a remote store loads one source at a time (concurrent_parts is 1)")
         if isinstance(source, Path):
             media_type = media_type or media_type_for_path(source)
             opener = gzip.open if source.suffix == ".gz" else open
