@@ -26,7 +26,7 @@ _XSD_STRING = f"{XSD}string"
 _CHUNK = 64 * 1024
 _encode = json.encoder.encode_basestring  # type: ignore[attr-defined]
 _SAME_AS_PYOXIGRAPH = {"application/sparql-results+json", "text/csv"}
-"""Result formats this module writes byte for byte as pyoxigraph does (tests/test_sparql_results.py checks it)."""
+"""Result formats this module writes byte for byte as pyoxigraph does (tests/test_sparql_runners.py checks it)."""
 
 
 def kind_of(raw: RawAnswer) -> QueryKind:
